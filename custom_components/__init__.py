@@ -1,0 +1,1 @@
+"""Custom components package (lets the tests import the integration)."""

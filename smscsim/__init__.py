@@ -1,0 +1,1 @@
+"""SMSC simulator for tests and development."""

@@ -1,0 +1,1 @@
+"""Tests of the SMS Center integration."""
