@@ -1,1 +1,82 @@
-"""The SMS Center integration."""
+"""The SMS Center integration: SMPP 3.4 to smscentre.com / smsc.ru."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN
+from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
+from .services import async_setup_services
+from .smpp.errors import AuthFailed, InvalidInput, LinkError
+from .smpp.redact import AIOSMPPLIB_LOGGER, SecretFilter
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions once."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:
+    """Bind, restore the outbox and start the link."""
+    try:
+        options = EntryOptions.from_entry(entry)
+    except InvalidInput as err:
+        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key=err.key) from err
+    secret_filter = SecretFilter([options.link.password])
+    for logger in (_LOGGER, logging.getLogger(f"{__package__}.smpp"), AIOSMPPLIB_LOGGER):
+        logger.addFilter(secret_filter)
+        entry.async_on_unload(lambda lg=logger: lg.removeFilter(secret_filter))
+
+    runtime = SmscRuntime(hass, entry, options)
+    await runtime.async_load()
+    try:
+        await runtime.async_connect()
+    except AuthFailed as err:
+        await runtime.async_stop()
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="invalid_auth",
+        ) from err
+    except LinkError as err:
+        await runtime.async_stop()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect_setup",
+            translation_placeholders={"error": err.key, "server": options.link.host},
+        ) from err
+
+    entry.runtime_data = runtime
+    runtime.async_start()
+
+    async def _on_stop(_event: Event) -> None:
+        await runtime.async_stop()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _on_stop))
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: SmscConfigEntry) -> None:
+    """Options changed: rebind with them."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:
+    """Unbind cleanly and save the outbox."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_stop()
+    return unloaded

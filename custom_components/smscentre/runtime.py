@@ -1,0 +1,559 @@
+"""Runtime of one SMS Center entry: link, outbox, receiver, persistence, events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+import itertools
+import logging
+import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.storage import Store
+from homeassistant.util.ssl import client_context, get_default_no_verify_context
+
+from .const import (
+    CONF_BACKUP_HOST,
+    CONF_BACKUP_PORT,
+    CONF_BIND_MODE,
+    CONF_CONNECTIONS,
+    CONF_ENQUIRE_LINK_INTERVAL,
+    CONF_HOST,
+    CONF_ISO,
+    CONF_MAX_PARTS,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_REGISTERED_DELIVERY,
+    CONF_SENDER,
+    CONF_SINGLE_STATUS,
+    CONF_SSL,
+    CONF_THROUGHPUT,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    CONF_WINDOW,
+    DEFAULT_BACKUP_HOST,
+    DEFAULT_BIND_MODE,
+    DEFAULT_CONNECTIONS,
+    DEFAULT_ENQUIRE_LINK_INTERVAL,
+    DEFAULT_MAX_PARTS,
+    DEFAULT_THROUGHPUT,
+    DEFAULT_WINDOW,
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    EVENT_HLR_RESULT,
+    EVENT_INCOMING_SMS,
+)
+from .smpp.channels import Channel, compose, normalize_recipients
+from .smpp.encoding import encode_text
+from .smpp.errors import InvalidInput, LinkError, SmscError
+from .smpp.incoming import IncomingMessage
+from .smpp.link import Link, LinkConfig, LinkStatus, build_system_type
+from .smpp.outbox import OutboundMessage, Outbox, Priority
+from .smpp.receiver import Receiver
+from .smpp.reports import DeliveryReport, HlrResult
+from .smpp.rules import Rules
+from .smpp.tracker import SentRecord, SentTracker
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 1.0
+SENSOR_UPDATE_DELAY = 1.0
+DEFAULT_SEND_WAIT = 30.0
+EXPIRE_INTERVAL = 5.0
+
+type SmscConfigEntry = ConfigEntry[SmscRuntime]
+
+
+def signal_status(entry_id: str) -> str:
+    """Dispatcher signal: the link status changed."""
+    return f"{DOMAIN}_{entry_id}_status"
+
+
+def signal_counters(entry_id: str) -> str:
+    """Dispatcher signal: queued/sent/failed counters changed."""
+    return f"{DOMAIN}_{entry_id}_counters"
+
+
+def signal_incoming(entry_id: str) -> str:
+    """Dispatcher signal: an incoming message (payload: event data)."""
+    return f"{DOMAIN}_{entry_id}_incoming"
+
+
+def signal_report(entry_id: str) -> str:
+    """Dispatcher signal: a delivery report (payload: event data)."""
+    return f"{DOMAIN}_{entry_id}_report"
+
+
+def translated_error(err: SmscError) -> HomeAssistantError:
+    """The Home Assistant error for a core error, translated by its key."""
+    cls = ServiceValidationError if isinstance(err, InvalidInput) else HomeAssistantError
+    return cls(
+        translation_domain=DOMAIN,
+        translation_key=err.key,
+        translation_placeholders=err.placeholders,
+    )
+
+
+@dataclass(slots=True)
+class EntryOptions:
+    """The entry's settings, read once."""
+
+    iso: bool
+    single_status: bool
+    bind_mode: str
+    max_parts: int
+    registered_delivery: bool
+    window: int
+    throughput: float
+    sender: str | None
+    link: LinkConfig
+
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry) -> EntryOptions:
+        """Parse data and options with the documented defaults."""
+        data, options = entry.data, entry.options
+        iso = bool(options.get(CONF_ISO, False))
+        single = bool(options.get(CONF_SINGLE_STATUS, False))
+        connections = int(options.get(CONF_CONNECTIONS, DEFAULT_CONNECTIONS))
+        bind_mode = options.get(CONF_BIND_MODE, DEFAULT_BIND_MODE)
+        sender = data.get(CONF_SENDER) or None
+        backup_host = options.get(CONF_BACKUP_HOST, DEFAULT_BACKUP_HOST) or None
+        backup_port = options.get(CONF_BACKUP_PORT) or None
+        link = LinkConfig(
+            username=data[CONF_USERNAME],
+            password=data[CONF_PASSWORD],
+            host=data[CONF_HOST],
+            port=int(data[CONF_PORT]),
+            ssl=bool(data.get(CONF_SSL, False)),
+            verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
+            bind_mode=bind_mode,
+            system_type=build_system_type(iso=iso, single=single, connections=connections),
+            backup_host=backup_host,
+            backup_port=int(backup_port) if backup_port else None,
+            enquire_link_interval=float(
+                options.get(CONF_ENQUIRE_LINK_INTERVAL, DEFAULT_ENQUIRE_LINK_INTERVAL)
+            ),
+            source=sender,
+            connections=connections,
+        )
+        return cls(
+            iso=iso,
+            single_status=single,
+            bind_mode=bind_mode,
+            max_parts=int(options.get(CONF_MAX_PARTS, DEFAULT_MAX_PARTS)),
+            registered_delivery=bool(options.get(CONF_REGISTERED_DELIVERY, True)),
+            window=int(options.get(CONF_WINDOW, DEFAULT_WINDOW)),
+            throughput=float(options.get(CONF_THROUGHPUT, DEFAULT_THROUGHPUT)),
+            sender=sender,
+            link=link,
+        )
+
+
+@dataclass(slots=True)
+class Counters:
+    """What the sensors show."""
+
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+@dataclass
+class SmscRuntime:
+    """Everything one entry runs."""
+
+    hass: HomeAssistant
+    entry: ConfigEntry
+    options: EntryOptions
+    link: Link = field(init=False)
+    outbox: Outbox = field(init=False)
+    tracker: SentTracker = field(init=False)
+    receiver: Receiver = field(init=False)
+    rules: Rules = field(init=False)
+    store: Store[dict[str, Any]] = field(init=False)
+    counters: Counters = field(default_factory=Counters)
+    _unsubs: list[CALLBACK_TYPE] = field(default_factory=list)
+    _hlr_waiters: dict[str, asyncio.Future[HlrResult]] = field(default_factory=dict)
+    _counter_timer: CALLBACK_TYPE | None = None
+    _reference: Iterable[int] = field(default_factory=lambda: itertools.cycle(range(1, 256)))
+    _stopped: bool = False
+
+    def __post_init__(self) -> None:
+        """Build the parts; nothing runs yet."""
+        entry_id = self.entry.entry_id
+        self.store = Store(
+            self.hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}",
+            serialize_in_event_loop=False,
+        )
+        self.tracker = SentTracker(on_change=self._schedule_save)
+        self.outbox = Outbox(
+            window=self.options.window,
+            throughput=self.options.throughput,
+            on_change=self._schedule_save,
+            on_done=self._message_done,
+        )
+        self.rules = Rules()
+        self.receiver = Receiver(
+            iso=self.options.iso,
+            on_incoming=self._incoming,
+            on_report=self._report,
+            on_hlr=self._hlr,
+            lookup=self.tracker.get,
+        )
+        link_config = self.options.link
+        ssl_context = None
+        if link_config.ssl:
+            ssl_context = (
+                client_context() if link_config.verify_ssl else get_default_no_verify_context()
+            )
+        self.link = Link(
+            link_config,
+            outbox=self.outbox,
+            ssl_context=ssl_context,
+            deliver_handler=self.receiver.handle_deliver_sm,
+            on_status=self._status_changed,
+            on_auth_failed=self._auth_failed,
+            on_bind_error=self._bind_error,
+        )
+
+    # --- lifecycle ---------------------------------------------------------------------
+    async def async_load(self) -> None:
+        """Restore the outbox and the sent-message map after a restart."""
+        stored = await self.store.async_load()
+        if not stored:
+            return
+        if outbox := stored.get("outbox"):
+            self.outbox.load(outbox)
+        if tracker := stored.get("tracker"):
+            self.tracker = SentTracker.from_dict(tracker, on_change=self._schedule_save)
+            self.receiver.lookup = self.tracker.get
+        self._refresh_counters()
+
+    async def async_connect(self) -> None:
+        """First bind (raises LinkError subclasses for setup to map)."""
+        await self.link.connect_first()
+
+    def async_start(self) -> None:
+        """Run the link in the background and the periodic housekeeping."""
+        self.entry.async_create_background_task(
+            self.hass, self.link.run(), f"{DOMAIN} link {self.entry.title}"
+        )
+        self._unsubs.append(
+            async_track_time_interval(
+                self.hass, self._housekeeping, _seconds(EXPIRE_INTERVAL), cancel_on_shutdown=True
+            )
+        )
+
+    async def async_stop(self) -> None:
+        """Unbind, stop timers, flush the outbox to disk."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        if self._counter_timer is not None:
+            self._counter_timer()
+            self._counter_timer = None
+        await self.link.stop()
+        self.outbox.close()
+        for future in self._hlr_waiters.values():
+            future.cancel()
+        await self.store.async_save(self._data_to_save())
+
+    @callback
+    def _housekeeping(self, _now: Any = None) -> None:
+        self.receiver.expire()
+        self.tracker.expire()
+
+    # --- persistence ---------------------------------------------------------------------
+    @callback
+    def _schedule_save(self) -> None:
+        if not self._stopped:
+            self.store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        self._schedule_counters()
+
+    def _data_to_save(self) -> dict[str, Any]:
+        return {"outbox": self.outbox.snapshot(), "tracker": self.tracker.as_dict()}
+
+    # --- counters ------------------------------------------------------------------------
+    @callback
+    def _schedule_counters(self) -> None:
+        if self._counter_timer is None and not self._stopped:
+            self._counter_timer = async_call_later(
+                self.hass, SENSOR_UPDATE_DELAY, self._publish_counters
+            )
+
+    @callback
+    def _publish_counters(self, _now: Any = None) -> None:
+        self._counter_timer = None
+        self._refresh_counters()
+        async_dispatcher_send(self.hass, signal_counters(self.entry.entry_id))
+
+    def _refresh_counters(self) -> None:
+        self.counters.queued = self.outbox.queued
+        self.counters.sent = self.outbox.sent_total
+        self.counters.failed = self.outbox.failed_total
+
+    # --- link callbacks ----------------------------------------------------------------
+    @callback
+    def _status_changed(self, status: LinkStatus) -> None:
+        async_dispatcher_send(self.hass, signal_status(self.entry.entry_id), status)
+
+    @callback
+    def _auth_failed(self, err: LinkError) -> None:
+        self.entry.async_start_reauth(self.hass)
+
+    @callback
+    def _bind_error(self, err: LinkError | None) -> None:
+        issue_id = f"bind_refused_{self.entry.entry_id}"
+        if err is None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="bind_refused",
+            translation_placeholders={
+                "status": err.placeholders.get("status", "?"),
+                "title": self.entry.title,
+            },
+        )
+
+    # --- sending -----------------------------------------------------------------------
+    def prepare(
+        self,
+        channel: Channel,
+        recipients: Iterable[str] | str,
+        fields: dict[str, Any],
+        *,
+        priority: Priority = Priority.NORMAL,
+        sender: str | None = None,
+    ) -> list[OutboundMessage]:
+        """Validate and build the messages of one request; raises InvalidInput."""
+        if self.options.bind_mode == "receiver":
+            raise InvalidInput("receiver_only")
+        numbers = normalize_recipients(channel, recipients)
+        text = compose(channel, fields)
+        encoded = encode_text(
+            text,
+            iso=self.options.iso,
+            reference=next(self._reference),
+            max_parts=self.options.max_parts,
+        )
+        pairs = [(number, text) for number in numbers]
+        self.rules.check_many(pairs)
+        self.rules.record_many(pairs)
+        now = time.time()
+        parts = list(encoded.parts)
+        registered = 1 if self.options.registered_delivery or channel == Channel.HLR else 0
+        return [
+            OutboundMessage(
+                local_id=OutboundMessage.new_id(),
+                recipient=number,
+                channel=str(channel),
+                priority=priority,
+                source=sender,
+                data_coding=encoded.data_coding,
+                esm_class=encoded.esm_class,
+                parts=parts,
+                registered_delivery=registered,
+                created_at=now,
+            )
+            for number in numbers
+        ]
+
+    async def async_send(
+        self,
+        channel: Channel,
+        recipients: Iterable[str] | str,
+        fields: dict[str, Any],
+        *,
+        priority: Priority = Priority.NORMAL,
+        sender: str | None = None,
+        wait: float = DEFAULT_SEND_WAIT,
+    ) -> dict[str, Any]:
+        """Queue one request and wait (up to ``wait`` s) for the SMSC's message ids."""
+        try:
+            messages = self.prepare(channel, recipients, fields, priority=priority, sender=sender)
+        except SmscError as err:
+            raise translated_error(err) from err
+        futures = self.outbox.add(messages)
+        if wait > 0:
+            await asyncio.wait(futures, timeout=wait)
+        results = [_message_result(m) for m in messages]
+        if results and all(r["status"] == "failed" for r in results):
+            first = messages[0]
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="send_failed",
+                translation_placeholders={"error": first.error or "?"},
+            )
+        encoding = {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(messages[0].data_coding, "gsm7")
+        return {
+            "messages": results,
+            "encoding": encoding if messages else None,
+            "parts": len(messages[0].parts) if messages else 0,
+        }
+
+    @callback
+    def _message_done(self, message: OutboundMessage) -> None:
+        if message.state == "sent":
+            ids = [i for i in message.message_ids if i]
+            if ids:
+                self.tracker.add(
+                    SentRecord(
+                        local_id=message.local_id,
+                        recipient=message.recipient,
+                        channel=message.channel,
+                        submitted_at=time.time(),
+                        parts=len(message.parts),
+                        message_ids=ids,
+                    )
+                )
+        self._schedule_counters()
+
+    async def async_hlr(self, recipient: str, timeout: float) -> dict[str, Any]:
+        """Send ``__HLR__`` and wait for its result."""
+        try:
+            messages = self.prepare(Channel.HLR, [recipient], {}, priority=Priority.URGENT)
+        except SmscError as err:
+            raise translated_error(err) from err
+        message = messages[0]
+        waiter: asyncio.Future[HlrResult] = self.hass.loop.create_future()
+        self._hlr_waiters[message.local_id] = waiter
+        try:
+            (future,) = self.outbox.add(messages)
+            async with asyncio.timeout(timeout):
+                await future
+                if message.state == "failed":
+                    raise HomeAssistantError(
+                        translation_domain=DOMAIN,
+                        translation_key="send_failed",
+                        translation_placeholders={"error": message.error or "?"},
+                    )
+                result = await waiter
+        except TimeoutError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="hlr_timeout",
+                translation_placeholders={"timeout": str(timeout)},
+            ) from err
+        finally:
+            self._hlr_waiters.pop(message.local_id, None)
+        data = result.as_event_data()
+        data["message_id"] = data.get("message_id") or _first_id(message)
+        return data
+
+    async def async_query(self, message_id: str) -> dict[str, Any]:
+        """QUERY_SM."""
+        try:
+            result = await self.link.query(message_id)
+        except (LinkError, TimeoutError) as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="link_down"
+            ) from err
+        from .smpp.reports import MESSAGE_STATE_TO_STATUS
+
+        return {
+            "message_id": result.message_id or message_id,
+            "state": MESSAGE_STATE_TO_STATUS.get(result.message_state, "unknown"),
+            "message_state": result.message_state,
+            "final_date": result.final_date or None,
+            "error_code": result.error_code,
+        }
+
+    # --- receiving -----------------------------------------------------------------------
+    def _base(self) -> dict[str, Any]:
+        return {"config_entry_id": self.entry.entry_id}
+
+    @callback
+    def handle_incoming(self, message: IncomingMessage) -> None:
+        """An incoming SMS (SMPP or webhook)."""
+        data = self._base() | message.as_event_data()
+        self.hass.bus.async_fire(EVENT_INCOMING_SMS, data)
+        async_dispatcher_send(self.hass, signal_incoming(self.entry.entry_id), data)
+
+    @callback
+    def handle_report(self, report: DeliveryReport, record: SentRecord | None) -> None:
+        """A delivery report (SMPP or webhook)."""
+        data = self._base() | report.as_event_data()
+        if record is not None:
+            data.setdefault("recipient", record.recipient)
+            if not data.get("recipient"):
+                data["recipient"] = record.recipient
+            data["channel"] = record.channel
+            data["local_id"] = record.local_id
+            if not data.get("parts"):
+                data["parts"] = record.parts
+        self.hass.bus.async_fire(EVENT_DELIVERY_REPORT, data)
+        async_dispatcher_send(self.hass, signal_report(self.entry.entry_id), data)
+
+    @callback
+    def handle_hlr(self, result: HlrResult, record: SentRecord | None) -> None:
+        """An HLR result (SMPP or webhook)."""
+        data = self._base() | result.as_event_data()
+        if record is not None:
+            if not data.get("phone"):
+                data["phone"] = record.recipient
+            waiter = self._hlr_waiters.get(record.local_id)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(result)
+        self.hass.bus.async_fire(EVENT_HLR_RESULT, data)
+
+    _incoming = handle_incoming
+    _report = handle_report
+    _hlr = handle_hlr
+
+    def diagnostics(self) -> dict[str, Any]:
+        """State for diagnostics (the caller redacts)."""
+        status = self.link.status
+        return {
+            "link": {
+                "state": str(status.state),
+                "server": status.server,
+                "bind_mode": status.bind_mode,
+                "bound_sessions": status.bound_sessions,
+                "reconnects": status.reconnects,
+                "on_backup": status.on_backup,
+                "last_error": status.last_error,
+                "last_error_status": status.last_error_status,
+            },
+            "outbox": self.outbox.stats(),
+            "tracked_messages": len(self.tracker),
+        }
+
+
+def _seconds(value: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=value)
+
+
+def _first_id(message: OutboundMessage) -> str | None:
+    return next((i for i in message.message_ids if i), None)
+
+
+def _message_result(message: OutboundMessage) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "recipient": message.recipient,
+        "message_id": _first_id(message),
+        "parts": len(message.parts),
+        "status": message.state if message.state in ("sent", "failed") else "queued",
+    }
+    if message.state == "failed":
+        result["error"] = message.error
+    return result
