@@ -133,7 +133,7 @@ def choose_encoding(text: str, *, iso: bool = False) -> Encoding:
     return Encoding.GSM7 if text.translate(_GSM_ENCODE).isascii() else Encoding.UCS2
 
 
-def _describe(chars: str) -> str:
+def describe_characters(chars: str) -> str:
     """``"U+D800, U+0007"``: the distinct characters, in order, at most five."""
     unique = list(dict.fromkeys(chars))
     shown = ", ".join(f"U+{ord(char):04X}" for char in unique[:5])
@@ -162,7 +162,7 @@ def _to_units(text: str, iso: bool) -> tuple[Encoding, bytes]:
     except UnicodeEncodeError:
         # Only lone surrogates cannot be written in UTF-16.
         raise InvalidInput(
-            "invalid_characters", characters=_describe(_lone_surrogates(text))
+            "invalid_characters", characters=describe_characters(_lone_surrogates(text))
         ) from None
 
 
