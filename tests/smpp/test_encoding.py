@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import timeit
 
 from hypothesis import given, settings, strategies as st
 import pytest
@@ -482,23 +481,3 @@ def test_max_parts_is_respected(text: str, max_parts: int) -> None:
 
 
 # --- speed ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "iso"),
-    [
-        (
-            "Hello world, this is a GSM text of exactly one hundred and sixty characters. " * 3,
-            False,
-        ),
-        ("Price: 100€ [ok] " * 10, False),
-        ("Привет, мир! " * 5, False),
-        ("Grüße aus Köln " * 10, True),
-    ],
-)
-def test_encoding_a_message_takes_microseconds(text: str, iso: bool) -> None:
-    text = text[:160]
-    # The best of several runs ignores a busy machine; a per-character Python loop would be
-    # well above this bound.
-    best = min(timeit.repeat(lambda: encode_text(text, iso=iso), number=500, repeat=5)) / 500
-    assert best < 15e-6
