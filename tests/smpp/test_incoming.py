@@ -127,6 +127,14 @@ def test_message_id_of_first_part_carrying_one(clock: Clock) -> None:
     assert message.message_id == "m1"
 
 
+def test_message_id_first_one_kept(clock: Clock) -> None:
+    reassembler = Reassembler(clock=clock)
+    _add(reassembler, ConcatInfo(1, 2, 1), "a", message_id="m1")
+    message = _add(reassembler, ConcatInfo(1, 2, 2), "b", message_id="m2")
+    assert message is not None
+    assert message.message_id == "m1"
+
+
 def test_timeout_delivers_incomplete(clock: Clock) -> None:
     reassembler = Reassembler(timeout=60, clock=clock)
     _add(reassembler, ConcatInfo(5, 5, 1), "one ")

@@ -280,6 +280,11 @@ def test_parse_fields_any_order_and_case() -> None:
     assert fields == {"stat": "UNDELIV", "err": "001", "done date": "2008112241", "id": "abc"}
 
 
+def test_parse_fields_joined_date_keys() -> None:
+    fields = parse_fields("submitdate:2008112241 DoneDate:2008112242")
+    assert fields == {"submit date": "2008112241", "done date": "2008112242"}
+
+
 def test_parse_fields_text_runs_to_end() -> None:
     fields = parse_fields("id:1 stat:DELIVRD err:000 text:Hello id:2 stat:x")
     assert fields["id"] == "1"
