@@ -46,6 +46,10 @@ DATA_CODING_UCS2 = 8
 # How long a flushed fold is remembered so that a part's report arriving later is passed on
 # by itself instead of opening a new fold that would wait the whole timeout again.
 FINISHED_FOLD_TTL = 3600.0
+# The same incoming text from the same sender within this window is a redelivery after a
+# reconnect, not a new message. Short on purpose: an alarm panel repeating "ALARM" after
+# two minutes must still be heard.
+DEDUP_TTL = 120.0
 LOG_INTERVAL = 3600.0
 
 
@@ -155,7 +159,7 @@ class Receiver:
         wall_clock: Callable[[], datetime] = now_utc,
         reassembly_timeout: float = 60.0,
         fold_timeout: float = 300.0,
-        dedup_ttl: float = 600.0,
+        dedup_ttl: float = DEDUP_TTL,
     ) -> None:
         """Wire the callbacks; `clock` measures timeouts, `wall_clock` stamps messages."""
         self._iso = iso
