@@ -288,13 +288,14 @@ async def test_throttling(sim: SmscSimulator, connect: Connect) -> None:
 
 
 async def test_throttling_refills(connect: Connect) -> None:
-    async with SmscSimulator(throughput=20) as server:
+    async with SmscSimulator(throughput=5) as server:
         client = await connect(target=server)
-        first = await client.submit_many(25, window=25)
-        assert first.ok == 20
-        await asyncio.sleep(0.15)  # 3 tokens back
-        second = await client.submit_many(5, window=5, text="later {i}")
-        assert 2 <= second.ok <= 4
+        first = await client.submit_many(8, window=8)
+        assert (first.ok, first.failed) == (5, {ESME_RTHROTTLED: 3})  # burst: 1 s of rate
+        assert (await client.submit(PHONE, "now"))[0] == ESME_RTHROTTLED
+        await asyncio.sleep(0.45)  # two tokens back
+        second = await client.submit_many(2, window=2, text="later {i}")
+        assert second.ok == 2
         await client.close()
 
 
@@ -310,11 +311,11 @@ async def test_duplicate_rule(sim: SmscSimulator, connect: Connect) -> None:
 
 
 async def test_duplicate_window_expires_and_disables(connect: Connect) -> None:
-    async with SmscSimulator(duplicate_window=0.1) as server:
+    async with SmscSimulator(duplicate_window=0.3) as server:
         client = await connect(target=server)
         assert (await client.submit(PHONE, "same"))[0] == 0
         assert (await client.submit(PHONE, "same"))[0] == ESME_RSUBMITFAIL
-        await asyncio.sleep(0.12)
+        await asyncio.sleep(0.31)
         assert (await client.submit(PHONE, "same"))[0] == 0
         server.duplicate_window = 0
         assert (await client.submit(PHONE, "same"))[0] == 0
@@ -616,9 +617,9 @@ async def test_refuse_binds(sim: SmscSimulator, connect: Connect) -> None:
     await connect(password="bad", expect=ESME_RINVPASWD)  # credentials checked first
     sim.clear_faults()
     await connect()
-    sim.refuse_binds(0x08, duration=0.05)
+    sim.refuse_binds(0x08, duration=0.3)
     await connect(system_id="other", password="pw", expect=0x08)
-    await asyncio.sleep(0.06)
+    await asyncio.sleep(0.31)
     await connect(system_id="other", password="pw")
     assert [b.status for b in sim.binds] == [0x0D, ESME_RINVPASWD, 0, 0x08, 0]
 
