@@ -122,7 +122,7 @@ class RawClient(asyncio.Protocol):
         self._waiters: list[asyncio.Future[None]] = []
 
     # ------------------------------------------------------------------ connection
-    async def connect(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def connect(self, timeout: float = 5.0) -> None:
         loop = asyncio.get_running_loop()
         self._closed = loop.create_future()
         kwargs: dict[str, Any] = {}
@@ -152,7 +152,7 @@ class RawClient(asyncio.Protocol):
             self._closed.set_result(None)
         self._notify()
 
-    async def wait_closed(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_closed(self, timeout: float = 5.0) -> None:
         """Wait until the server closes the connection."""
         if self._closed is None:
             return
@@ -200,7 +200,7 @@ class RawClient(asyncio.Protocol):
         self,
         command_id: int,
         body: bytes = b"",
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> tuple[int, int, bytes]:
         """Send a request; return (response command_id, command_status, body)."""
         loop = asyncio.get_running_loop()
@@ -288,7 +288,7 @@ class RawClient(asyncio.Protocol):
     async def wait_for(
         self,
         predicate: Callable[[RawClient], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> None:
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout):
@@ -298,7 +298,7 @@ class RawClient(asyncio.Protocol):
                 await waiter
 
     # ------------------------------------------------------------------ SMPP helpers
-    async def bind(self, timeout: float = 5.0) -> int:  # noqa: ASYNC109
+    async def bind(self, timeout: float = 5.0) -> int:
         """Connect if needed and bind; return the bind_resp command_status."""
         if self.transport is None:
             await self.connect(timeout)
@@ -313,11 +313,11 @@ class RawClient(asyncio.Protocol):
         self.bind_status = status
         return status
 
-    async def enquire_link(self, timeout: float = 5.0) -> int:  # noqa: ASYNC109
+    async def enquire_link(self, timeout: float = 5.0) -> int:
         _, status, _ = await self.request(ENQUIRE_LINK, b"", timeout)
         return status
 
-    async def unbind(self, timeout: float = 2.0) -> int | None:  # noqa: ASYNC109
+    async def unbind(self, timeout: float = 2.0) -> int | None:
         """UNBIND; return the UNBIND_RESP status (None if the link is gone or silent)."""
         if self.transport is None:
             return None
@@ -364,7 +364,7 @@ class RawClient(asyncio.Protocol):
         destination: str,
         text: str | None = None,
         *,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         **kwargs: Any,
     ) -> tuple[int, str | None]:
         """SUBMIT_SM; return (command_status, message_id or None)."""
@@ -383,7 +383,7 @@ class RawClient(asyncio.Protocol):
         self,
         message_id: str,
         source: str = "SMSC",
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> tuple[int, str, int, int]:
         """QUERY_SM; return (command_status, final_date, message_state, error_code)."""
         body = cstr(message_id) + bytes((5, 0)) + cstr(source)
@@ -404,7 +404,7 @@ class RawClient(asyncio.Protocol):
         *,
         registered_delivery: int = 0,
         source: str = "SMSC",
-        timeout: float = 120.0,  # noqa: ASYNC109
+        timeout: float = 120.0,
     ) -> SubmitStats:
         """Send n SUBMIT_SMs keeping `window` in flight; "{i}" in text becomes the index."""
         if self.transport is None:

@@ -785,7 +785,7 @@ class SmscSimulator:
     async def wait_for(
         self,
         predicate: Callable[[SmscSimulator], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the public API
+        timeout: float = 5.0,
     ) -> None:
         """Wait until predicate(self) is true; re-checked on every change. TimeoutError else."""
         loop = asyncio.get_running_loop()
