@@ -6,15 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smscentre.const import DOMAIN
 from custom_components.smscentre.diagnostics import async_get_config_entry_diagnostics
 from custom_components.smscentre.smpp.channels import Channel
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import HomeAssistant
 from smscsim import SmscSimulator
 
 PASSWORD = "Zq9!pass"
@@ -51,8 +51,7 @@ def make_entry(sim: SmscSimulator, **options: Any) -> MockConfigEntry:
             "sender": "",
             "webhook_id": "abc123",
         },
-        options={"backup_host": "", "enquire_link_interval": 5, "throughput": 1000}
-        | options,
+        options={"backup_host": "", "enquire_link_interval": 5, "throughput": 1000} | options,
     )
 
 
@@ -89,9 +88,7 @@ async def test_link_sensor_follows_drops(hass: HomeAssistant, sim: SmscSimulator
     hass.bus.async_listen(
         "state_changed",
         lambda event: (
-            seen.append(event.data["new_state"].state)
-            if event.data["entity_id"] == LINK
-            else None
+            seen.append(event.data["new_state"].state) if event.data["entity_id"] == LINK else None
         ),
     )
     sim.refuse_binds(0x08, duration=0.5)
