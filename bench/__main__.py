@@ -1,0 +1,406 @@
+"""``python -m bench [--json] [--quick]``: see the package docstring and docs/BENCHMARK.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from typing import Any
+
+from .simproc import SimProcess
+
+GOAL_ACTION_PER_S = 7000.0
+GOAL_MULTI_PER_S = 20000.0
+GOAL_MULTI_RATIO = 0.75
+GOAL_SCALING = 0.15
+
+_numbers = itertools.count(1)
+
+
+def numbers(count: int) -> list[str]:
+    """Distinct international numbers for the whole run (the rules stay on)."""
+    return [f"7{9_000_000_000 + next(_numbers)}" for _ in range(count)]
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident set size of this process in MiB, from /proc."""
+    current = peak = 0.0
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                current = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    return current, peak
+
+
+def reset_peak_rss() -> bool:
+    """Reset VmHWM (Linux: clear_refs 5); False when not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+            refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+class StallProbe:
+    """A task that sleeps 1 ms again and again and records how late it wakes."""
+
+    def __init__(self, interval: float = 0.001) -> None:
+        self.interval = interval
+        self.max_late = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        perf = time.perf_counter
+        while True:
+            start = perf()
+            await asyncio.sleep(self.interval)
+            late = perf() - start - self.interval
+            self.max_late = max(self.max_late, late)
+
+    def __enter__(self) -> StallProbe:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+class Bench:
+    """One run: every phase in order; figures collected in ``self.figures``."""
+
+    def __init__(self, sim: SimProcess, config_dir: str, quick: bool) -> None:
+        self.sim = sim
+        self.config_dir = config_dir
+        self.quick = quick
+        self.figures: dict[str, Any] = {}
+        self.notes: list[str] = []
+        self.run_id = f"{os.getpid() % 10000}"
+
+    def text(self, tag: str, index: int) -> str:
+        return f"bench {self.run_id} {tag} {index}"
+
+    async def reset_sim(self, throughput: float | None = None) -> None:
+        await self.sim.call("reset", throughput=throughput, duplicate_window=60.0)
+
+    # ----------------------------------------------------------------- reference clients
+    async def references(self) -> None:
+        from .reference import bare_esme, raw_ceiling
+
+        await self.reset_sim()
+        port = self.sim.port
+        n = 20_000 if not self.quick else 5_000
+        rates = [await raw_ceiling(port, n, prefix=f"{self.run_id} r{i}") for i in range(2)]
+        self.figures["raw_ceiling_per_s"] = max(rates)
+        await self.reset_sim()
+        n = 5_000 if not self.quick else 1_000
+        stock = await bare_esme(port, n, fast=False, prefix=f"{self.run_id} s", timeout=90)
+        self.figures["esme_stock_per_s"] = stock["per_s"]
+        self.figures["esme_stock_accepted"] = stock["accepted"]
+        await self.reset_sim()
+        fast = await bare_esme(port, n, fast=True, prefix=f"{self.run_id} f")
+        self.figures["esme_fast_correlator_per_s"] = fast["per_s"]
+
+    # ----------------------------------------------------------------- Home Assistant
+    async def action_calls(self, hass: Any, count: int, tag: str) -> tuple[float, int]:
+        """``count`` concurrent send_sms calls, one recipient each; (msg/s, sent)."""
+        from custom_components.smscentre.const import DOMAIN
+
+        calls = [
+            hass.services.async_call(
+                DOMAIN,
+                "send_sms",
+                {"recipients": [number], "message": self.text(tag, i)},
+                blocking=True,
+                return_response=True,
+            )
+            for i, number in enumerate(numbers(count))
+        ]
+        start = time.perf_counter()
+        results = await asyncio.gather(*calls)
+        elapsed = time.perf_counter() - start
+        sent = sum(1 for r in results for m in r["messages"] if m["status"] == "sent")
+        return sent / elapsed, sent
+
+    async def multi_call(self, hass: Any, count: int, tag: str, calls: int = 1) -> float:
+        """``calls`` concurrent send_sms calls of ``count`` recipients each; msg/s."""
+        from custom_components.smscentre.const import DOMAIN
+
+        requests = [
+            hass.services.async_call(
+                DOMAIN,
+                "send_sms",
+                {"recipients": numbers(count), "message": self.text(tag, c)},
+                blocking=True,
+                return_response=True,
+            )
+            for c in range(calls)
+        ]
+        start = time.perf_counter()
+        results = await asyncio.gather(*requests)
+        elapsed = time.perf_counter() - start
+        sent = sum(1 for r in results for m in r["messages"] if m["status"] == "sent")
+        if sent != count * calls:
+            self.notes.append(f"{tag}: only {sent} of {count * calls} sent")
+        return sent / elapsed
+
+    async def in_home_assistant(self) -> None:
+        from custom_components.smscentre.const import EVENT_INCOMING_SMS
+
+        from . import ha
+
+        port = self.sim.port
+        await self.reset_sim()
+        async with ha.home_assistant(self.config_dir) as hass:
+            entry = ha.entry_for(port, ha.BURST_OPTIONS)
+            runtime = await ha.set_up(hass, entry)
+            writes = _count_writes(runtime.store)
+            # warm-up (imports, caches, first-call paths)
+            await self.action_calls(hass, 1000, "warm")
+            await self.multi_call(hass, 1000, "warm-multi")
+
+            # 5,000 action calls, one recipient each, with the stall probe and write count
+            n = 5_000
+            writes["n"] = 0
+            with StallProbe() as probe:
+                rate, sent = await self.action_calls(hass, n, "calls")
+            self.figures["action_calls_per_s"] = rate
+            self.figures["action_calls_sent"] = sent
+            self.figures["event_loop_stall_max_ms"] = probe.max_late * 1000
+            self.figures["store_writes_5k_calls"] = writes["n"]
+
+            # one call, 5,000 recipients
+            rates = [await self.multi_call(hass, n, f"multi{i}") for i in range(3)]
+            self.figures["multi_recipient_per_s"] = statistics.median(rates)
+
+            # scaling: 1,000 vs 100,000 messages (calls of 1,000 recipients each)
+            rates_1k = [await self.multi_call(hass, 1000, f"k{i}") for i in range(5)]
+            self.figures["rate_1k_per_s"] = statistics.median(rates_1k)
+            big = 100 if not self.quick else 20
+            writes["n"] = 0
+            self.figures["rate_100k_per_s"] = await self.multi_call(hass, 1000, "big", calls=big)
+            self.figures["store_writes_100k"] = writes["n"]
+            stats = await self.sim.call("stats")
+            self.figures["sim_refused_in_bursts"] = stats["submits"] - stats["accepted"]
+
+            # incoming DELIVER_SM -> smscentre_incoming_sms latency
+            latencies: list[float] = []
+
+            def on_incoming(event: Any) -> None:
+                match = re.search(r" (\d+\.\d+)$", event.data.get("text", ""))
+                if match:
+                    latencies.append(time.monotonic() - float(match.group(1)))
+
+            unsub = hass.bus.async_listen(EVENT_INCOMING_SMS, on_incoming)
+            for rate, full in ((100, 1000), (1000, 3000)):
+                count = full // 5 if self.quick else full
+                latencies.clear()
+                await self.sim.call(
+                    "inject", count=count, rate=rate, source="79990001122", destination="Bench"
+                )
+                await ha.wait_until(lambda c=count: len(latencies) >= c, 10)
+                ordered = sorted(latencies)
+                self.figures[f"incoming_{rate}_p50_ms"] = _pct(ordered, 0.50) * 1000
+                self.figures[f"incoming_{rate}_p99_ms"] = _pct(ordered, 0.99) * 1000
+                if len(ordered) < count:
+                    self.notes.append(f"incoming at {rate}/s: {len(ordered)} of {count} events")
+            unsub()
+
+            # the provider's default 30/s: what the SMSC sees
+            await self.reset_sim(throughput=30)
+            runtime = await ha.reconfigure(hass, entry, ha.DEFAULT_RATE_OPTIONS | _DEFAULTS)
+            count = 300 if not self.quick else 60
+            start = time.perf_counter()
+            await self.multi_call(hass, count, "rate30")
+            self.figures["default_rate_300_s"] = time.perf_counter() - start
+            stats = await self.sim.call("stats")
+            self.figures["default_rate_throttled"] = int(stats["statuses"].get(str(0x58), 0))
+            if stats["first"] and stats["last"]:
+                span = stats["last"] - stats["first"]
+                self.figures["default_rate_smsc_per_s"] = (count - 1) / span if span else 0.0
+
+            # 10,000 queued with the link down: memory, then a graceful stop
+            await self.reset_sim()
+            runtime = await ha.reconfigure(hass, entry, ha.BURST_OPTIONS)
+            await self.sim.call("link_down")
+            await ha.wait_until(lambda: not runtime.link.status.bound, 10)
+            before, _ = rss_mb()
+            peak_ok = reset_peak_rss()
+            await self.queue_direct(runtime, 10_000)
+            current, peak = rss_mb()
+            self.figures["peak_rss_mb_10k_queued"] = peak if peak_ok else current
+            self.figures["rss_growth_mb_10k_queued"] = current - before
+            self.figures["queued_before_stop"] = runtime.outbox.queued
+            start = time.perf_counter()
+            await hass.async_stop()
+            self.figures["stop_flush_s"] = time.perf_counter() - start
+
+        # restart with 10,000 queued
+        self.figures["restart_stored_messages"] = _stored_messages(self.config_dir)
+        await self.sim.call("reset")
+        async with ha.home_assistant(self.config_dir) as hass:
+            start = time.perf_counter()
+            entry = ha.entry_for(port, ha.BURST_OPTIONS)
+            runtime = await ha.set_up(hass, entry)
+            loaded = time.perf_counter()
+            await ha.wait_until(lambda: runtime.outbox.pending or runtime.outbox.queued == 0, 30, 0)
+            first = time.perf_counter()
+            await ha.wait_until(lambda: runtime.outbox.queued == 0, 60)
+            drained = time.perf_counter()
+            self.figures["restart_setup_s"] = loaded - start
+            self.figures["restart_first_send_s"] = first - start
+            self.figures["restart_drain_s"] = drained - start
+
+    async def queue_direct(self, runtime: Any, count: int) -> None:
+        """Queue without waiting (the link is down), 1,000 recipients a request."""
+        from custom_components.smscentre.smpp.channels import Channel
+
+        for batch in range(count // 1000):
+            await runtime.async_send(
+                Channel.SMS, numbers(1000), {"message": self.text("queued", batch)}, wait=0
+            )
+
+    async def run(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        await self.references()
+        await self.in_home_assistant()
+        self.figures["bench_seconds"] = time.perf_counter() - started
+        return self.figures
+
+
+_DEFAULTS: dict[str, Any] = {"window": 10, "throughput": 30}
+
+
+def _count_writes(store: Any) -> dict[str, int]:
+    counter = {"n": 0}
+    original = store._async_write_data
+
+    async def counting(data: Any) -> None:
+        counter["n"] += 1
+        await original(data)
+
+    store._async_write_data = counting
+    return counter
+
+
+def _stored_messages(config_dir: str) -> int:
+    """Queued messages in the entry's storage file (what the graceful stop flushed)."""
+    from .ha import ENTRY_ID
+
+    path = os.path.join(config_dir, ".storage", f"smscentre.{ENTRY_ID}")
+    try:
+        with open(path, encoding="utf-8") as file:
+            stored = json.load(file)
+    except OSError:
+        return 0
+    return len(((stored.get("data") or {}).get("outbox") or {}).get("messages") or ())
+
+
+def _pct(ordered: list[float], q: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def goals(f: dict[str, Any]) -> dict[str, bool]:
+    """Issue 7's goals, judged on this run's figures."""
+    multi_goal = min(GOAL_MULTI_PER_S, GOAL_MULTI_RATIO * f["raw_ceiling_per_s"])
+    return {
+        "action_calls": f["action_calls_per_s"] >= GOAL_ACTION_PER_S,
+        "multi_recipient": f["multi_recipient_per_s"] >= multi_goal,
+        "scaling": f["rate_100k_per_s"] >= (1 - GOAL_SCALING) * f["rate_1k_per_s"],
+        "default_rate": f["default_rate_throttled"] == 0,
+    }
+
+
+ROWS: list[tuple[str, str, str]] = [
+    ("raw_ceiling_per_s", "simulator ceiling, raw pipelined client", "{:,.0f} msg/s"),
+    ("esme_stock_per_s", "bare aiosmpplib ESME, stock SimpleCorrelator", "{:,.0f} msg/s"),
+    ("esme_fast_correlator_per_s", "bare aiosmpplib ESME, O(1) correlator", "{:,.0f} msg/s"),
+    ("action_calls_per_s", "5,000 send_sms calls x 1 recipient", "{:,.0f} msg/s"),
+    ("multi_recipient_per_s", "1 send_sms call x 5,000 recipients", "{:,.0f} msg/s"),
+    ("multi_vs_raw", "  multi-recipient / raw ceiling", "{:.2f}"),
+    ("action_vs_esme_stock", "  action calls / stock ESME", "{:.1f}x"),
+    ("action_vs_esme_fast", "  action calls / ESME with O(1) correlator", "{:.2f}x"),
+    ("rate_1k_per_s", "1,000 messages (median of 5)", "{:,.0f} msg/s"),
+    ("rate_100k_per_s", "100,000 messages (100 calls x 1,000)", "{:,.0f} msg/s"),
+    ("scaling_100k_vs_1k", "  100k rate / 1k rate", "{:.2f}"),
+    ("event_loop_stall_max_ms", "event-loop stall max, 5,000-call burst", "{:.1f} ms"),
+    ("store_writes_5k_calls", "outbox saves during the 5,000-call burst", "{}"),
+    ("store_writes_100k", "outbox saves during the 100k run", "{}"),
+    ("default_rate_300_s", "300 messages at the default 30/s (ideal ~10 s)", "{:.2f} s"),
+    ("default_rate_smsc_per_s", "  rate the SMSC saw", "{:.1f} msg/s"),
+    ("default_rate_throttled", "  0x58 throttled answers", "{}"),
+    ("incoming_100_p50_ms", "DELIVER_SM -> event p50 at 100/s", "{:.2f} ms"),
+    ("incoming_100_p99_ms", "DELIVER_SM -> event p99 at 100/s", "{:.2f} ms"),
+    ("incoming_1000_p50_ms", "DELIVER_SM -> event p50 at 1,000/s", "{:.2f} ms"),
+    ("incoming_1000_p99_ms", "DELIVER_SM -> event p99 at 1,000/s", "{:.2f} ms"),
+    ("peak_rss_mb_10k_queued", "peak RSS with 10,000 queued", "{:.0f} MiB"),
+    ("rss_growth_mb_10k_queued", "  RSS growth for those 10,000", "{:.1f} MiB"),
+    ("stop_flush_s", "graceful stop with 10,000 queued (flush)", "{:.2f} s"),
+    ("restart_stored_messages", "restart: messages in the flushed outbox file", "{}"),
+    ("restart_setup_s", "restart: entry set up, outbox loaded", "{:.2f} s"),
+    ("restart_first_send_s", "restart: first SUBMIT_SM out", "{:.2f} s"),
+    ("restart_drain_s", "restart: all 10,000 sent", "{:.2f} s"),
+    ("bench_seconds", "whole benchmark", "{:.0f} s"),
+]
+
+
+def derive(f: dict[str, Any]) -> None:
+    f["multi_vs_raw"] = f["multi_recipient_per_s"] / f["raw_ceiling_per_s"]
+    f["action_vs_esme_stock"] = f["action_calls_per_s"] / max(f["esme_stock_per_s"], 1e-9)
+    f["action_vs_esme_fast"] = f["action_calls_per_s"] / max(f["esme_fast_correlator_per_s"], 1)
+    f["scaling_100k_vs_1k"] = f["rate_100k_per_s"] / f["rate_1k_per_s"]
+
+
+def table(f: dict[str, Any], met: dict[str, bool], notes: list[str]) -> str:
+    lines = []
+    for key, label, fmt in ROWS:
+        if key in f:
+            lines.append(f"{label:<52} {fmt.format(f[key]):>16}")
+    lines.append("")
+    lines.extend(f"goal {name:<16} {'met' if ok else 'NOT MET'}" for name, ok in met.items())
+    lines.extend(f"note: {note}" for note in notes)
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
+    args = parser.parse_args()
+
+    from .ha import quiet_logging
+
+    quiet_logging()
+    sim = SimProcess()
+    try:
+        with tempfile.TemporaryDirectory(prefix="smscentre-bench-") as config_dir:
+            bench = Bench(sim, config_dir, args.quick)
+            figures = asyncio.run(bench.run())
+    finally:
+        sim.close()
+    derive(figures)
+    met = goals(figures)
+    figures["goals"] = met
+    figures["goals_met"] = all(met.values())
+    figures["notes"] = bench.notes
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
+    else:
+        print(table(figures, met, bench.notes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

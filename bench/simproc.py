@@ -1,0 +1,136 @@
+"""The simulator in a child process, driven through a pipe.
+
+The child owns an ``SmscSimulator`` on its own event loop (its own core on a 2-core machine,
+so the simulator never competes with Home Assistant for the CPU). Commands are
+``(name, kwargs)`` tuples answered with one reply each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+import multiprocessing
+from multiprocessing.connection import Connection
+import time
+from typing import Any
+
+ACCOUNT = ("bench", "benchpw")
+
+
+def _serve(conn: Connection) -> None:
+    asyncio.run(_main(conn))
+
+
+async def _main(conn: Connection) -> None:
+    from smscsim import SmscSimulator
+
+    sim = SmscSimulator(
+        accounts={ACCOUNT[0]: ACCOUNT[1]},
+        auto_receipts=False,
+        inactivity_timeout=600.0,
+    )
+    await sim.start()
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+    loop.add_reader(conn.fileno(), lambda: inbox.put_nowait(conn.recv()))
+    conn.send(sim.port)
+    while True:
+        name, kwargs = await inbox.get()
+        if name == "stop":
+            loop.remove_reader(conn.fileno())
+            await sim.stop()
+            conn.send(None)
+            return
+        try:
+            result = await _command(sim, name, kwargs)
+        except Exception as err:  # reported to the parent, which raises
+            result = err
+        conn.send(result)
+
+
+async def _command(sim: Any, name: str, kwargs: dict[str, Any]) -> Any:
+    if name == "reset":
+        # forget what was observed (memory) and every fault; keep sessions
+        sim.submits.clear()
+        sim.accepted.clear()
+        sim._messages.clear()
+        sim._records.clear()
+        sim._open_groups.clear()
+        sim.deliver_responses.clear()
+        sim.delivers_sent.clear()
+        sim.clear_faults()
+        sim.set_throughput(kwargs.get("throughput"))
+        sim.duplicate_window = kwargs.get("duplicate_window", 60.0)
+        return None
+    if name == "throughput":
+        sim.set_throughput(kwargs["rate"])
+        return None
+    if name == "stats":
+        statuses = Counter(s.status for s in sim.submits)
+        return {
+            "submits": len(sim.submits),
+            "accepted": len(sim.accepted),
+            "statuses": {str(k): v for k, v in statuses.items()},
+            "sessions": len(sim.sessions),
+            "first": sim.submits[0].received_at if sim.submits else None,
+            "last": sim.submits[-1].received_at if sim.submits else None,
+        }
+    if name == "link_down":
+        sim.refuse_binds(0x08)
+        sim.drop_all()
+        return None
+    if name == "link_up":
+        sim.clear_faults()
+        return None
+    if name == "inject":
+        return await _inject(sim, **kwargs)
+    raise ValueError(f"unknown command {name}")
+
+
+async def _inject(sim: Any, count: int, rate: float, source: str, destination: str) -> int:
+    """DELIVER_SM ``count`` texts at ``rate``/s, each stamped with CLOCK_MONOTONIC."""
+    start = time.monotonic()
+    interval = 1.0 / rate
+    for index in range(count):
+        due = start + index * interval
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await sim.deliver_sm(
+            source=source,
+            destination=destination,
+            text=f"bench {index} {time.monotonic():.6f}",
+        )
+    return count
+
+
+class SimProcess:
+    """Start/stop the child and call its commands."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._process = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self._process.start()
+        child.close()
+        self.port: int = self._conn.recv()
+
+    async def call(self, name: str, **kwargs: Any) -> Any:
+        """Run a command in the child; the reply is awaited off the event loop."""
+        self._conn.send((name, kwargs))
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(None, self._conn.recv)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def close(self) -> None:
+        """Stop the simulator and the child."""
+        try:
+            self._conn.send(("stop", {}))
+            self._conn.recv()
+        except OSError, EOFError:
+            pass
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
