@@ -198,7 +198,9 @@ class SmscRuntime:
         self.tracker = SentTracker(on_change=self._schedule_save)
         self.outbox = Outbox(
             window=self.options.window,
-            throughput=self.options.throughput,
+            # 0 = no rate limit: not offered by the options flow (1..1000), only written into
+            # an entry on purpose (scripts/bench measures the send path without the limiter)
+            throughput=self.options.throughput or None,
             on_change=self._schedule_save,
             on_done=self._message_done,
         )
