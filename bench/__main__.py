@@ -85,6 +85,7 @@ class Bench:
         self.quick = quick
         self.figures: dict[str, Any] = {}
         self.notes: list[str] = []
+        self.cpu: dict[str, float] = {}  # tag -> CPU microseconds of this process per message
         self.run_id = f"{os.getpid() % 10000}"
 
     def text(self, tag: str, index: int) -> str:
@@ -126,9 +127,10 @@ class Bench:
             )
             for i, number in enumerate(numbers(count))
         ]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         results = await asyncio.gather(*calls)
         elapsed = time.perf_counter() - start
+        self.cpu[tag] = (time.process_time() - cpu) / count * 1e6
         sent = sum(1 for r in results for m in r["messages"] if m["status"] == "sent")
         return sent / elapsed, sent
 
@@ -146,9 +148,10 @@ class Bench:
             )
             for c in range(calls)
         ]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         results = await asyncio.gather(*requests)
         elapsed = time.perf_counter() - start
+        self.cpu[tag] = (time.process_time() - cpu) / (count * calls) * 1e6
         sent = sum(1 for r in results for m in r["messages"] if m["status"] == "sent")
         if sent != count * calls:
             self.notes.append(f"{tag}: only {sent} of {count * calls} sent")
@@ -175,6 +178,7 @@ class Bench:
             with StallProbe() as probe:
                 rate, sent = await self.action_calls(hass, n, "calls")
             self.figures["action_calls_per_s"] = rate
+            self.figures["action_calls_cpu_us_per_msg"] = self.cpu["calls"]
             self.figures["action_calls_sent"] = sent
             self.figures["event_loop_stall_max_ms"] = probe.max_late * 1000
             self.figures["store_writes_5k_calls"] = writes["n"]
@@ -182,6 +186,9 @@ class Bench:
             # one call, 5,000 recipients
             rates = [await self.multi_call(hass, n, f"multi{i}") for i in range(3)]
             self.figures["multi_recipient_per_s"] = statistics.median(rates)
+            self.figures["multi_recipient_cpu_us_per_msg"] = min(
+                self.cpu[f"multi{i}"] for i in range(3)
+            )
 
             # scaling: 1,000 vs 100,000 messages (calls of 1,000 recipients each)
             rates_1k = [await self.multi_call(hass, 1000, f"k{i}") for i in range(5)]
@@ -190,6 +197,8 @@ class Bench:
             writes["n"] = 0
             self.figures["rate_100k_per_s"] = await self.multi_call(hass, 1000, "big", calls=big)
             self.figures["store_writes_100k"] = writes["n"]
+            self.figures["cpu_us_per_msg_1k"] = min(self.cpu[f"k{i}"] for i in range(5))
+            self.figures["cpu_us_per_msg_100k"] = self.cpu["big"]
             stats = await self.sim.call("stats")
             self.figures["sim_refused_in_bursts"] = stats["submits"] - stats["accepted"]
 
@@ -272,6 +281,7 @@ class Bench:
 
     async def run(self) -> dict[str, Any]:
         started = time.perf_counter()
+        self.figures["load_average"] = os.getloadavg()[0]
         await self.references()
         await self.in_home_assistant()
         self.figures["bench_seconds"] = time.perf_counter() - started
@@ -328,13 +338,17 @@ ROWS: list[tuple[str, str, str]] = [
     ("esme_stock_per_s", "bare aiosmpplib ESME, stock SimpleCorrelator", "{:,.0f} msg/s"),
     ("esme_fast_correlator_per_s", "bare aiosmpplib ESME, O(1) correlator", "{:,.0f} msg/s"),
     ("action_calls_per_s", "5,000 send_sms calls x 1 recipient", "{:,.0f} msg/s"),
+    ("action_calls_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
     ("multi_recipient_per_s", "1 send_sms call x 5,000 recipients", "{:,.0f} msg/s"),
+    ("multi_recipient_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
     ("multi_vs_raw", "  multi-recipient / raw ceiling", "{:.2f}"),
     ("action_vs_esme_stock", "  action calls / stock ESME", "{:.1f}x"),
     ("action_vs_esme_fast", "  action calls / ESME with O(1) correlator", "{:.2f}x"),
     ("rate_1k_per_s", "1,000 messages (median of 5)", "{:,.0f} msg/s"),
     ("rate_100k_per_s", "100,000 messages (100 calls x 1,000)", "{:,.0f} msg/s"),
     ("scaling_100k_vs_1k", "  100k rate / 1k rate", "{:.2f}"),
+    ("cpu_us_per_msg_1k", "  CPU per message at 1k (best of 5)", "{:.1f} us"),
+    ("cpu_us_per_msg_100k", "  CPU per message at 100k", "{:.1f} us"),
     ("event_loop_stall_max_ms", "event-loop stall max, 5,000-call burst", "{:.1f} ms"),
     ("store_writes_5k_calls", "outbox saves during the 5,000-call burst", "{}"),
     ("store_writes_100k", "outbox saves during the 100k run", "{}"),
@@ -364,7 +378,7 @@ def derive(f: dict[str, Any]) -> None:
 
 
 def table(f: dict[str, Any], met: dict[str, bool], notes: list[str]) -> str:
-    lines = []
+    lines = [f"{'load average before the run':<52} {f['load_average']:>16.2f}"]
     for key, label, fmt in ROWS:
         if key in f:
             lines.append(f"{label:<52} {fmt.format(f[key]):>16}")
