@@ -40,8 +40,8 @@ SECRET = "Home-Secret_42"
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[SmscSimulator]:
-    """A running SMSC simulator with the test account."""
+async def sim(socket_enabled: None) -> AsyncIterator[SmscSimulator]:
+    """A running SMSC simulator with the test account (real TCP on 127.0.0.1)."""
     server = SmscSimulator(accounts={USERNAME: PASSWORD}, duplicate_window=0)
     await server.start()
     yield server
