@@ -25,9 +25,13 @@ from custom_components.smscentre.webhook import (
     EVENT_CALL_CONFIRMATION,
     STATUS_CODES,
     HandledKeys,
+    _stamp,
+    _status_time,
     codec_for,
+    is_hlr,
     parse_body,
     parse_xml,
+    to_report,
     verify_signature,
     webhook_url,
 )
@@ -643,3 +647,23 @@ def test_handled_keys_bound_and_ttl() -> None:
     again.load([*stored, ["bad"], None, ["e", "x"]])
     assert len(again) == 2
     assert "d" in again
+
+
+def test_field_edge_cases() -> None:
+    """Odd stamps, the flag's type bits, a call's cnt, text the charset cannot hold."""
+    assert _stamp("99999999999999999") is None
+    assert _stamp("-5") is None
+    assert _stamp(None) is None
+    assert _status_time("") is None
+    assert _status_time("31.02.25 10:00:00") is None
+    assert is_hlr({"id": "1", "flag": str(0x0100 | 4)})
+    assert not is_hlr({"id": "1", "flag": "0"})
+    call = to_report({"id": "1", "status": "1", "type": "7", "cnt": "42"})
+    assert call.parts is None
+    assert call.message_type == "call"
+    assert to_report({"id": "1", "status": "1", "flag": "10"}).message_type == "viber"
+    fields = {"phone": "79991234567", "mes": "Hi 😀", "to": "7903"}
+    good = sign("79991234567:Hi 😀:7903", SECRET, "md5")
+    assert verify_signature(
+        "incoming", fields, [good], secret=SECRET, hash_kind="md5", codec="cp1251"
+    )

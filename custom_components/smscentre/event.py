@@ -57,13 +57,11 @@ class _SmscEvent(SmscEntity, EventEntity):
         """Listen to the runtime."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass, type(self)._signal(self.entry.entry_id), self._handle
-            )
+            async_dispatcher_connect(self.hass, self._signal(self.entry.entry_id), self._handle)
         )
 
     def _event_type(self, data: dict[str, Any]) -> str:
-        raise NotImplementedError
+        return self._attr_event_types[0]
 
     @callback
     def _handle(self, data: dict[str, Any]) -> None:
@@ -82,9 +80,6 @@ class SmscIncomingMessageEvent(_SmscEvent):
     def __init__(self, entry: SmscConfigEntry) -> None:
         """Keyed `incoming_message` on the account's device."""
         super().__init__(entry, "incoming_message")
-
-    def _event_type(self, data: dict[str, Any]) -> str:
-        return EVENT_TYPE_SMS
 
 
 class SmscDeliveryReportEvent(_SmscEvent):

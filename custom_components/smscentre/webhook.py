@@ -92,7 +92,6 @@ EVENT_CALL_CONFIRMATION: Final = "smscentre_call_confirmation"
 
 HASH_KINDS: Final = WEBHOOK_HASHES
 DEFAULT_HASH: Final = DEFAULT_WEBHOOK_HASH
-SECRET_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]+")
 DEFAULT_CHARSET: Final = "windows-1251"
 # charset query values the provider documents (plus spellings seen in the wild) -> Python codec
 CHARSETS: Final[dict[str, str]] = {
@@ -508,11 +507,6 @@ class HandledKeys:
 
 
 # --- Home Assistant ------------------------------------------------------------------------
-def valid_secret(secret: str) -> bool:
-    """The provider allows Latin letters, digits, `-` and `_` in the secret."""
-    return bool(SECRET_PATTERN.fullmatch(secret))
-
-
 def webhook_url(
     hass: HomeAssistant,
     entry: ConfigEntry,
