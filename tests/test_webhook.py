@@ -315,6 +315,21 @@ async def test_forged_and_unsigned_rejected(
     assert events == []
 
 
+async def test_refusals_logged_once_per_hour(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Anyone can post: a flood of forged requests makes one warning, not one each."""
+    client = await hass_client_no_auth()
+    for _ in range(5):
+        resp = await client.post(PATH, data=form(status_fields(secret="")))
+        assert resp.status == HTTPStatus.FORBIDDEN
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "Refused" in r.message]
+    assert len(warnings) == 1
+
+
 async def test_secret_in_query_and_hash_in_body(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:

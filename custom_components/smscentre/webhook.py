@@ -108,6 +108,7 @@ HANDLED_MAX: Final = 4096
 HANDLED_TTL: Final = 2 * 86400.0
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5.0
+LOG_INTERVAL: Final = 3600.0
 
 Kind = Literal["incoming", "status", "call"]
 
@@ -588,6 +589,8 @@ class SmscWebhook:
         self.secret = secret
         self.hash_kind = hash_kind if hash_kind in HASH_KINDS else DEFAULT_HASH
         self.handled = HandledKeys(clock=clock)
+        self._clock = clock
+        self._warned: dict[str, float] = {}
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.webhook"
         )
@@ -645,14 +648,17 @@ class SmscWebhook:
                 if codec_for(echoed) != codec_for(None):
                     items = self._parse(body, request.content_type or "", None, charset)
         except BadRequest as err:
-            _LOGGER.warning("Ignoring a malformed request to the SMS Center webhook: %s", err)
+            self._warn(
+                "malformed", "Ignoring a malformed request to the SMS Center webhook: %s", err
+            )
             return Response(status=HTTPStatus.BAD_REQUEST)
         codec = codec_for(charset)
         checked: list[tuple[Kind, dict[str, str]]] = []
         for fields in items:
             kind = kind_of(fields)
             if not self._authentic(kind, fields, query.getall(self.hash_kind, []), codec):
-                _LOGGER.warning(
+                self._warn(
+                    "forged",
                     "Refused a request to the SMS Center webhook from %s: bad or missing %s",
                     request.remote,
                     self.hash_kind,
@@ -667,11 +673,21 @@ class SmscWebhook:
             try:
                 self._dispatch(kind, fields)
             except BadRequest as err:
-                _LOGGER.warning("Ignoring a request to the SMS Center webhook: %s", err)
+                self._warn("incomplete", "Ignoring a request to the SMS Center webhook: %s", err)
                 return Response(status=HTTPStatus.BAD_REQUEST)
             self.handled.add(key)
             self._schedule_save()
         return Response(status=HTTPStatus.OK, text="OK")
+
+    def _warn(self, kind: str, msg: str, *args: object) -> None:
+        """A warning per kind of problem at most once per LOG_INTERVAL (anyone can post)."""
+        now = self._clock()
+        last = self._warned.get(kind)
+        if last is not None and now - last < LOG_INTERVAL:
+            _LOGGER.debug(msg, *args)
+            return
+        self._warned[kind] = now
+        _LOGGER.warning(msg, *args)
 
     @staticmethod
     def _parse(
