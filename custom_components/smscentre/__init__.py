@@ -61,7 +61,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
 
     entry.runtime_data = runtime
     runtime.async_start()
-    await async_setup_webhook(hass, entry)  # only when enabled in the options
 
     async def _on_stop(_event: Event) -> None:
         await runtime.async_stop()
@@ -73,6 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
     except BaseException:
         await runtime.async_stop()
         raise
+    await async_setup_webhook(hass, entry)  # only when enabled in the options
     return True
 
 
