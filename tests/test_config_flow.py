@@ -113,7 +113,10 @@ PROBE_ERRORS = [
 @pytest.fixture
 def mock_setup_entry() -> Generator[AsyncMock]:
     """Keep the integration itself out of the flow tests."""
-    with patch("custom_components.smscentre.async_setup_entry", return_value=True) as mock:
+    with (
+        patch("custom_components.smscentre.async_setup_entry", return_value=True) as mock,
+        patch("custom_components.smscentre.async_unload_entry", return_value=True),
+    ):
         yield mock
 
 
