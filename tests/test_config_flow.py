@@ -779,9 +779,12 @@ async def test_options_flow_errors(
 @pytest.mark.parametrize(
     ("options", "query"),
     [
-        ({}, ""),
-        ({CONF_WEBHOOK_SECRET: "s3cret"}, "?md5=s3cret"),
-        ({CONF_WEBHOOK_SECRET: "s3cret", CONF_WEBHOOK_HASH: "crc32"}, "?crc32=s3cret"),
+        ({}, "?fmt=3&charset=utf-8"),
+        ({CONF_WEBHOOK_SECRET: "s3cret"}, "?fmt=3&charset=utf-8&md5=s3cret"),
+        (
+            {CONF_WEBHOOK_SECRET: "s3cret", CONF_WEBHOOK_HASH: "crc32"},
+            "?fmt=3&charset=utf-8&crc32=s3cret",
+        ),
     ],
 )
 async def test_options_flow_webhook_url(
