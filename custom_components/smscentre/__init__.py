@@ -64,8 +64,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
     async def _on_stop(_event: Event) -> None:
         await runtime.async_stop()
 
+    # options are saved through OptionsFlowWithReload, which reloads the entry itself
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _on_stop))
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # The legacy notify.smscentre_<login> service for YAML users; notify.py removes it on unload.
     hass.async_create_task(
@@ -79,11 +79,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
         eager_start=True,
     )
     return True
-
-
-async def _async_update_listener(hass: HomeAssistant, entry: SmscConfigEntry) -> None:
-    """Options changed: rebind with them."""
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 DOMAIN: Final = "smscentre"
 NAME: Final = "SMS Center"
@@ -42,11 +42,46 @@ CONF_WEBHOOK_HASH: Final = "webhook_hash"
 BIND_MODES: Final = ("transceiver", "receiver", "transmitter")
 DEFAULT_BIND_MODE: Final = "transceiver"
 DEFAULT_CONNECTIONS: Final = 1
+MAX_CONNECTIONS: Final = 9
 DEFAULT_ENQUIRE_LINK_INTERVAL: Final = 30
+MIN_ENQUIRE_LINK_INTERVAL: Final = 5
 MAX_ENQUIRE_LINK_INTERVAL: Final = 110
 DEFAULT_WINDOW: Final = 10
+MAX_WINDOW: Final = 2000
 DEFAULT_THROUGHPUT: Final = 30
+MAX_THROUGHPUT: Final = 1000
 DEFAULT_MAX_PARTS: Final = 10
+MAX_MAX_PARTS: Final = 255
+DEFAULT_REGISTERED_DELIVERY: Final = True
+WEBHOOK_HASHES: Final = ("md5", "sha1", "crc32")
+DEFAULT_WEBHOOK_HASH: Final = "md5"
+
+# SMPP 3.4 field limits checked by the config flow
+MAX_USERNAME_LENGTH: Final = 15  # system_id
+MAX_PASSWORD_LENGTH: Final = 8  # password
+MAX_SENDER_ALPHA_LENGTH: Final = 11
+MAX_SENDER_DIGITS_LENGTH: Final = 15
+PROBE_TIMEOUT: Final = 10.0
+
+# Options of a new entry; `backup_port` None = the primary's port, `backup_host` "" = no
+# failover, `webhook_secret` "" = none. Copy before use: `recipients` is a list.
+DEFAULT_OPTIONS: Final[dict[str, Any]] = {
+    CONF_BIND_MODE: DEFAULT_BIND_MODE,
+    CONF_ISO: False,
+    CONF_SINGLE_STATUS: False,
+    CONF_CONNECTIONS: DEFAULT_CONNECTIONS,
+    CONF_BACKUP_HOST: DEFAULT_BACKUP_HOST,
+    CONF_BACKUP_PORT: None,
+    CONF_ENQUIRE_LINK_INTERVAL: DEFAULT_ENQUIRE_LINK_INTERVAL,
+    CONF_WINDOW: DEFAULT_WINDOW,
+    CONF_THROUGHPUT: DEFAULT_THROUGHPUT,
+    CONF_REGISTERED_DELIVERY: DEFAULT_REGISTERED_DELIVERY,
+    CONF_RECIPIENTS: [],
+    CONF_MAX_PARTS: DEFAULT_MAX_PARTS,
+    CONF_WEBHOOK_ENABLED: False,
+    CONF_WEBHOOK_SECRET: "",
+    CONF_WEBHOOK_HASH: DEFAULT_WEBHOOK_HASH,
+}
 
 # Bus events
 EVENT_INCOMING_SMS: Final = "smscentre_incoming_sms"

@@ -17,7 +17,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.storage import Store
-from homeassistant.util.ssl import client_context, get_default_no_verify_context
+from homeassistant.util.ssl import client_context, client_context_no_verify
 
 from .const import (
     CONF_BACKUP_HOST,
@@ -217,9 +217,8 @@ class SmscRuntime:
         link_config = self.options.link
         ssl_context = None
         if link_config.ssl:
-            ssl_context = (
-                client_context() if link_config.verify_ssl else get_default_no_verify_context()
-            )
+            # Home Assistant's shared contexts without HTTP's ALPN: this is SMPP
+            ssl_context = client_context() if link_config.verify_ssl else client_context_no_verify()
         self.link = Link(
             link_config,
             outbox=self.outbox,

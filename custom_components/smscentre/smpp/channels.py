@@ -1,30 +1,78 @@
-"""Channels of SMS Center: the short_message text of each, and its recipients."""
+"""Channels of SMS Center: the short_message text of each, and its recipients.
+
+Every channel goes through SUBMIT_SM; the provider picks it by a prefix of the text
+(``__CALL__: ...``, ``__HLR__``...). ``compose`` builds that text from an action's fields and
+refuses, with a translation key, anything that would be sent differently from what the user
+asked: an SMS that starts like another channel's prefix, a text with the comment separator
+in it, control characters, a voice the provider does not know.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
 import re
+from typing import Any
 
+from .encoding import describe_characters
 from .errors import InvalidInput
 
-_PHONE_CHARS = re.compile(r"[\s().\-]")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+class Channel(StrEnum):
+    """What the provider does with a message."""
+
+    SMS = "sms"
+    CALL = "call"
+    TELEGRAM_CODE = "telegram_code"
+    BOT = "bot"
+    VIBER = "viber"
+    SOCIAL = "social"
+    EMAIL = "email"
+    HLR = "hlr"
+    PING = "ping"
+
+
+# Text-to-speech voices of voice calls (from the HTTP docs, not confirmed for SMPP): edit here.
+VOICES: tuple[str, ...] = ("m", "m2", "m3", "m4", "w", "w2", "w3", "w4")
+DEFAULT_VOICE = "w"
+
+# What follows this is a comment: not sent to the subscriber, shown in the account's history.
+# In a voice call it carries the call's ``param``.
+COMMENT_SEPARATOR = "\n~~~\n"
+
 # destination_addr is a C-octet string of at most 21 octets in SMPP 3.4.
 MAX_EMAIL_LENGTH = 20
 MIN_PHONE_DIGITS = 10
 MAX_PHONE_DIGITS = 15
 
+_PHONE_CHARS = re.compile(r"[\s().\-]")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]*[A-Za-z]"
+)
+_RECIPIENT_SEPARATORS = re.compile(r"[,;\n]")
+# Control characters other than tab, LF and CR; C1 controls; lone surrogates.
+_BAD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Any "__WORD__" at the start: the provider's channel prefixes and whatever it may add.
+_CHANNEL_PREFIX = re.compile(r"\s*__[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*__")
+_TELEGRAM_CODE = re.compile(r"[0-9]{4,8}")
+_TELEGRAM_BOT = re.compile(r"@[A-Za-z0-9_]{5,32}")
+_WHATSAPP_PREFIX = "wa:"
+
 
 def normalize_phone(raw: str) -> str:
     """Return international digits ("+7 (999) 123-45-67" -> "79991234567").
 
-    A Russian trunk-prefixed number (11 digits starting with 8) is read as +7, the way the
-    provider reads it.
+    Spaces, brackets, dashes, dots and one leading ``+`` are dropped; 10 to 15 digits remain.
+    A Russian trunk-prefixed number (11 digits starting with 8, written without ``+``) is
+    read as +7, the way the provider reads it; "+886..." (Taiwan) stays as written.
     """
     text = _PHONE_CHARS.sub("", str(raw).strip())
+    international = text.startswith("+")
     text = text.removeprefix("+")
     if not text.isascii() or not text.isdigit():
         raise InvalidInput("invalid_phone", phone=raw)
-    if len(text) == 11 and text.startswith("8"):
+    if not international and len(text) == 11 and text.startswith("8"):
         text = "7" + text[1:]
     if not MIN_PHONE_DIGITS <= len(text) <= MAX_PHONE_DIGITS or text.startswith("0"):
         raise InvalidInput("invalid_phone", phone=raw)
@@ -32,10 +80,187 @@ def normalize_phone(raw: str) -> str:
 
 
 def normalize_email(raw: str) -> str:
-    """Return the address, checked to fit SMPP's destination_addr."""
+    """Return the address (domain in lower case), checked to fit SMPP's destination_addr."""
     text = str(raw).strip()
-    if not text.isascii() or not _EMAIL.match(text):
+    if not text.isascii() or not _EMAIL.fullmatch(text):
         raise InvalidInput("invalid_email", email=raw)
+    local, _, domain = text.rpartition("@")
+    text = f"{local}@{domain.lower()}"
     if len(text) > MAX_EMAIL_LENGTH:
         raise InvalidInput("email_too_long", email=raw, max=MAX_EMAIL_LENGTH)
     return text
+
+
+def _channel(channel: Channel | str) -> Channel:
+    try:
+        return Channel(channel)
+    except ValueError:
+        raise InvalidInput(
+            "invalid_channel", channel=channel, channels=", ".join(Channel)
+        ) from None
+
+
+def normalize_recipient(channel: Channel, raw: str) -> str:
+    """Return the destination_addr of one recipient: an e-mail address or a phone number."""
+    if _channel(channel) is Channel.EMAIL:
+        return normalize_email(raw)
+    return normalize_phone(raw)
+
+
+def normalize_recipients(channel: Channel, raws: Iterable[str] | str) -> list[str]:
+    """Return the distinct recipients, in order.
+
+    Accepts a list, or one string of recipients separated by commas, semicolons or line
+    breaks (list items may be such strings too). Raises ``no_recipients`` when none is given,
+    or the first recipient's error.
+    """
+    channel = _channel(channel)
+    if raws is None:
+        items: Iterable[object] = ()
+    elif isinstance(raws, str) or not isinstance(raws, Iterable):
+        items = (raws,)  # one string, or a lone number from YAML
+    else:
+        items = raws
+    result: dict[str, None] = {}
+    for item in items:
+        if item is None:
+            continue
+        for raw in _RECIPIENT_SEPARATORS.split(str(item)):
+            if raw.strip():
+                result[normalize_recipient(channel, raw.strip())] = None
+    if not result:
+        raise InvalidInput("no_recipients")
+    return list(result)
+
+
+# --- texts -----------------------------------------------------------------------------------
+
+
+def _string(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _check_characters(text: str) -> None:
+    bad = _BAD_CHARACTERS.findall(text)
+    if bad:
+        raise InvalidInput("invalid_characters", characters=describe_characters("".join(bad)))
+
+
+def _message(fields: Mapping[str, Any], *, reserved: str | None = None) -> str:
+    """The ``message`` field: stripped, required, printable, no comment separator.
+
+    ``reserved`` is the channel's own trailing key (``voice:``...): a line of the message
+    (after the first, which follows the prefix) starting with it could be read as that key,
+    so it is refused.
+    """
+    text = _string(fields.get("message"))
+    if not text:
+        raise InvalidInput("empty_message")
+    _check_characters(text)
+    # Ending in "\n~~~" would also merge with a following separator.
+    if COMMENT_SEPARATOR in text + "\n":
+        raise InvalidInput("text_contains_comment_separator")
+    if reserved is not None:
+        for line in text.splitlines()[1:]:
+            if line.lstrip().lower().startswith(reserved):
+                raise InvalidInput("text_contains_reserved_line", prefix=reserved)
+    return text
+
+
+def _single_line(value: object, key: str) -> str:
+    """An optional one-line field (subject, param): stripped, "" when absent."""
+    text = _string(value)
+    if "\n" in text or "\r" in text:
+        raise InvalidInput(key)
+    _check_characters(text)
+    return text
+
+
+def _voice(value: object) -> str:
+    voice = _string(value).lower() or DEFAULT_VOICE
+    if voice not in VOICES:
+        raise InvalidInput("invalid_voice", voice=value, voices=", ".join(VOICES))
+    return voice
+
+
+def _telegram_code(value: object) -> str:
+    code = "" if isinstance(value, bool) else _string(value)
+    if not _TELEGRAM_CODE.fullmatch(code):
+        raise InvalidInput("invalid_telegram_code", code=value)
+    return code
+
+
+def _bot(value: object) -> str:
+    bot = _string(value)
+    if _TELEGRAM_BOT.fullmatch(bot):
+        return bot
+    if bot[:3].lower() == _WHATSAPP_PREFIX:
+        try:
+            return _WHATSAPP_PREFIX + normalize_phone(bot[3:])
+        except InvalidInput:
+            pass
+    raise InvalidInput("invalid_bot", bot=value)
+
+
+def _compose_sms(fields: Mapping[str, Any]) -> str:
+    text = _message(fields)
+    if _CHANNEL_PREFIX.match(text):
+        raise InvalidInput("text_looks_like_channel")
+    comment = _string(fields.get("comment"))
+    if not comment:
+        return text
+    _check_characters(comment)
+    return text + COMMENT_SEPARATOR + comment
+
+
+def _compose_call(fields: Mapping[str, Any]) -> str:
+    text = f"__CALL__: {_message(fields, reserved='voice:')}\nvoice:{_voice(fields.get('voice'))}"
+    param = _single_line(fields.get("param"), "invalid_param")
+    return text + COMMENT_SEPARATOR + param if param else text
+
+
+def _compose_telegram_code(fields: Mapping[str, Any]) -> str:
+    return f"__TGM__: {_telegram_code(fields.get('code'))}"
+
+
+def _compose_bot(fields: Mapping[str, Any]) -> str:
+    return f"__BOT__: {_message(fields, reserved='bot:')}\nbot:{_bot(fields.get('bot'))}"
+
+
+def _compose_viber(fields: Mapping[str, Any]) -> str:
+    return f"__VIBER__: {_message(fields)}"
+
+
+def _compose_social(fields: Mapping[str, Any]) -> str:
+    return f"__SOC__: {_message(fields)}"
+
+
+def _compose_email(fields: Mapping[str, Any]) -> str:
+    text = _message(fields, reserved="subj:")
+    subject = _single_line(fields.get("subject"), "invalid_subject")
+    if not subject:
+        raise InvalidInput("invalid_subject")
+    return f"__MAIL__: {text}\nsubj:{subject}"
+
+
+_COMPOSERS: dict[Channel, Callable[[Mapping[str, Any]], str]] = {
+    Channel.SMS: _compose_sms,
+    Channel.CALL: _compose_call,
+    Channel.TELEGRAM_CODE: _compose_telegram_code,
+    Channel.BOT: _compose_bot,
+    Channel.VIBER: _compose_viber,
+    Channel.SOCIAL: _compose_social,
+    Channel.EMAIL: _compose_email,
+    Channel.HLR: lambda _fields: "__HLR__",
+    Channel.PING: lambda _fields: "__PING__",
+}
+
+
+def compose(channel: Channel, fields: Mapping[str, Any]) -> str:
+    """Return the short_message text of ``channel`` built from an action's fields.
+
+    Fields: ``message`` (all but telegram_code, hlr, ping), ``comment`` (sms), ``voice`` and
+    ``param`` (call), ``code`` (telegram_code), ``bot`` (bot), ``subject`` (email). Texts are
+    stripped of surrounding whitespace. Raises ``InvalidInput``.
+    """
+    return _COMPOSERS[_channel(channel)](fields)

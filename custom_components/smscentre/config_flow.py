@@ -1,0 +1,460 @@
+"""Config flow of SMS Center: every account is bound for real before it is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import copy
+import logging
+import re
+import ssl
+from typing import Any
+
+from homeassistant.components import webhook
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import translation
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.util.ssl import client_context, client_context_no_verify
+import voluptuous as vol
+
+from .const import (
+    BIND_MODES,
+    CONF_BACKUP_HOST,
+    CONF_BACKUP_PORT,
+    CONF_BIND_MODE,
+    CONF_CONNECTIONS,
+    CONF_ENQUIRE_LINK_INTERVAL,
+    CONF_HOST,
+    CONF_ISO,
+    CONF_MAX_PARTS,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_RECIPIENTS,
+    CONF_REGISTERED_DELIVERY,
+    CONF_SENDER,
+    CONF_SINGLE_STATUS,
+    CONF_SSL,
+    CONF_THROUGHPUT,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ENABLED,
+    CONF_WEBHOOK_HASH,
+    CONF_WEBHOOK_ID,
+    CONF_WEBHOOK_SECRET,
+    CONF_WINDOW,
+    DEFAULT_HOST,
+    DEFAULT_OPTIONS,
+    DEFAULT_PORT,
+    DEFAULT_TLS_PORT,
+    DOMAIN,
+    MAX_CONNECTIONS,
+    MAX_ENQUIRE_LINK_INTERVAL,
+    MAX_MAX_PARTS,
+    MAX_PASSWORD_LENGTH,
+    MAX_SENDER_ALPHA_LENGTH,
+    MAX_SENDER_DIGITS_LENGTH,
+    MAX_THROUGHPUT,
+    MAX_USERNAME_LENGTH,
+    MAX_WINDOW,
+    MIN_ENQUIRE_LINK_INTERVAL,
+    NAME,
+    PROBE_TIMEOUT,
+    WEBHOOK_HASHES,
+)
+from .smpp.channels import normalize_phone
+from .smpp.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
+from .smpp.link import LinkConfig, build_system_type, probe_bind
+
+_LOGGER = logging.getLogger(__name__)
+
+# system_id: printable ASCII without spaces (a Cyrillic login cannot be sent over SMPP).
+_USERNAME = re.compile(rf"[!-~]{{1,{MAX_USERNAME_LENGTH}}}")
+_PASSWORD = re.compile(r"[ -~]+")
+_HOST = re.compile(r"[^\s/]+")
+_SENDER_DIGITS = re.compile(rf"\+?([0-9]{{1,{MAX_SENDER_DIGITS_LENGTH}}})")
+_SENDER_ALPHA = re.compile(rf"[A-Za-z0-9 ._\-]{{1,{MAX_SENDER_ALPHA_LENGTH}}}")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_\-]+")
+
+NO_WEBHOOK_URL_HINT = (
+    "(no address yet: set Home Assistant's external URL in Settings → System → Network)"
+)
+
+_PORT_SELECTOR = NumberSelector(
+    NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
+)
+_PASSWORD_SELECTOR = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+)
+
+
+def _number(low: int, high: int) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(min=low, max=high, step=1, mode=NumberSelectorMode.BOX)
+    )
+
+
+def _select(options: tuple[str, ...], key: str) -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=list(options), translation_key=key, mode=SelectSelectorMode.DROPDOWN
+        )
+    )
+
+
+USER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_USERNAME): TextSelector(TextSelectorConfig(autocomplete="username")),
+        vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+        vol.Required(CONF_HOST, default=DEFAULT_HOST): TextSelector(),
+        vol.Required(CONF_PORT, default=DEFAULT_PORT): _PORT_SELECTOR,
+        vol.Required(CONF_SSL, default=False): BooleanSelector(),
+        vol.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
+        vol.Optional(CONF_SENDER): TextSelector(),
+    }
+)
+
+# The login is asked again so its case can be corrected; another login is another account.
+RECONFIGURE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_USERNAME): TextSelector(TextSelectorConfig(autocomplete="username")),
+        vol.Optional(CONF_PASSWORD): _PASSWORD_SELECTOR,
+        vol.Required(CONF_HOST): TextSelector(),
+        vol.Required(CONF_PORT): _PORT_SELECTOR,
+        vol.Required(CONF_SSL): BooleanSelector(),
+        vol.Required(CONF_VERIFY_SSL): BooleanSelector(),
+        vol.Optional(CONF_SENDER): TextSelector(),
+    }
+)
+
+REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR})
+
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_RECIPIENTS): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
+        ),
+        vol.Required(CONF_BIND_MODE): _select(BIND_MODES, CONF_BIND_MODE),
+        vol.Required(CONF_REGISTERED_DELIVERY): BooleanSelector(),
+        vol.Required(CONF_MAX_PARTS): _number(1, MAX_MAX_PARTS),
+        vol.Required(CONF_ISO): BooleanSelector(),
+        vol.Required(CONF_SINGLE_STATUS): BooleanSelector(),
+        vol.Required(CONF_CONNECTIONS): _number(1, MAX_CONNECTIONS),
+        vol.Required(CONF_WINDOW): _number(1, MAX_WINDOW),
+        vol.Required(CONF_THROUGHPUT): _number(1, MAX_THROUGHPUT),
+        vol.Required(CONF_ENQUIRE_LINK_INTERVAL): _number(
+            MIN_ENQUIRE_LINK_INTERVAL, MAX_ENQUIRE_LINK_INTERVAL
+        ),
+        vol.Optional(CONF_BACKUP_HOST): TextSelector(),
+        vol.Optional(CONF_BACKUP_PORT): _PORT_SELECTOR,
+        vol.Required(CONF_WEBHOOK_ENABLED): BooleanSelector(),
+        vol.Optional(CONF_WEBHOOK_SECRET): TextSelector(),
+        vol.Required(CONF_WEBHOOK_HASH): _select(WEBHOOK_HASHES, CONF_WEBHOOK_HASH),
+    }
+)
+
+
+def ssl_context(data: Mapping[str, Any]) -> ssl.SSLContext | None:
+    """Return the TLS context for an entry's data (None without TLS).
+
+    Home Assistant's shared contexts, without the HTTP ALPN of its "default" ones: this is SMPP.
+    """
+    if not data[CONF_SSL]:
+        return None
+    return client_context() if data[CONF_VERIFY_SSL] else client_context_no_verify()
+
+
+def link_config(data: Mapping[str, Any]) -> LinkConfig:
+    """Return the probe's LinkConfig for an entry's data."""
+    return LinkConfig(
+        username=data[CONF_USERNAME],
+        password=data[CONF_PASSWORD],
+        host=data[CONF_HOST],
+        port=data[CONF_PORT],
+        ssl=data[CONF_SSL],
+        verify_ssl=data[CONF_VERIFY_SSL],
+        bind_mode="transceiver",
+    )
+
+
+def webhook_url(hass: HomeAssistant, webhook_id: str, options: Mapping[str, Any]) -> str:
+    """Return the address to give SMS Center; raises NoURLAvailableError.
+
+    Only an address reachable from outside is useful to the provider. The secret goes in a
+    query parameter named after the hash the provider signs with (``?md5=<secret>``).
+    """
+    url = webhook.async_generate_url(hass, webhook_id, allow_internal=False)
+    if secret := options[CONF_WEBHOOK_SECRET]:
+        url = f"{url}?{options[CONF_WEBHOOK_HASH]}={secret}"
+    return url
+
+
+def _validate_connection(
+    user_input: Mapping[str, Any], *, password_required: bool = True
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check the account fields; return the data to store and field errors."""
+    errors: dict[str, str] = {}
+    username = user_input[CONF_USERNAME].strip()
+    if not _USERNAME.fullmatch(username):
+        errors[CONF_USERNAME] = "invalid_username"
+    data: dict[str, Any] = {CONF_USERNAME: username}
+
+    password = user_input.get(CONF_PASSWORD, "")
+    if password or password_required:
+        if len(password) > MAX_PASSWORD_LENGTH:
+            errors[CONF_PASSWORD] = "password_too_long"
+        elif not _PASSWORD.fullmatch(password):
+            errors[CONF_PASSWORD] = "invalid_password"
+        data[CONF_PASSWORD] = password
+
+    host = user_input[CONF_HOST].strip()
+    if not _HOST.fullmatch(host):
+        errors[CONF_HOST] = "invalid_host"
+    data[CONF_HOST] = host
+
+    use_ssl = user_input[CONF_SSL]
+    port = int(user_input[CONF_PORT])
+    # Each mode's well-known port left in place after switching TLS means the other one.
+    if use_ssl and port == DEFAULT_PORT:
+        port = DEFAULT_TLS_PORT
+    elif not use_ssl and port == DEFAULT_TLS_PORT:
+        port = DEFAULT_PORT
+    data |= {CONF_PORT: port, CONF_SSL: use_ssl, CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL]}
+
+    sender = user_input.get(CONF_SENDER, "").strip()
+    if digits := _SENDER_DIGITS.fullmatch(sender):
+        sender = digits.group(1)
+    elif sender and not _SENDER_ALPHA.fullmatch(sender):
+        errors[CONF_SENDER] = "invalid_sender"
+    data[CONF_SENDER] = sender
+    return data, errors
+
+
+def _validate_options(
+    user_input: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """Check the options; return the options to store, errors and their placeholders."""
+    errors: dict[str, str] = {}
+    placeholders: dict[str, str] = {}
+    options: dict[str, Any] = {
+        CONF_BIND_MODE: user_input[CONF_BIND_MODE],
+        CONF_ISO: user_input[CONF_ISO],
+        CONF_SINGLE_STATUS: user_input[CONF_SINGLE_STATUS],
+        CONF_REGISTERED_DELIVERY: user_input[CONF_REGISTERED_DELIVERY],
+        CONF_WEBHOOK_ENABLED: user_input[CONF_WEBHOOK_ENABLED],
+        CONF_WEBHOOK_HASH: user_input[CONF_WEBHOOK_HASH],
+    }
+    for key in (
+        CONF_CONNECTIONS,
+        CONF_ENQUIRE_LINK_INTERVAL,
+        CONF_WINDOW,
+        CONF_THROUGHPUT,
+        CONF_MAX_PARTS,
+    ):
+        options[key] = int(user_input[key])
+
+    try:
+        build_system_type(
+            iso=options[CONF_ISO],
+            single=options[CONF_SINGLE_STATUS],
+            connections=options[CONF_CONNECTIONS],
+        )
+    except InvalidInput as err:
+        errors["base"] = err.key
+        placeholders.update(err.placeholders)
+
+    options[CONF_BACKUP_HOST] = backup_host = user_input.get(CONF_BACKUP_HOST, "").strip()
+    if backup_host and not _HOST.fullmatch(backup_host):
+        errors[CONF_BACKUP_HOST] = "invalid_host"
+    backup_port = user_input.get(CONF_BACKUP_PORT)
+    options[CONF_BACKUP_PORT] = None if backup_port is None else int(backup_port)
+
+    recipients: list[str] = []
+    for raw in user_input.get(CONF_RECIPIENTS, []):
+        if not raw.strip():
+            continue
+        try:
+            phone = normalize_phone(raw)
+        except InvalidInput:
+            errors[CONF_RECIPIENTS] = "invalid_recipient"
+            placeholders.setdefault("recipient", raw)
+            continue
+        if phone not in recipients:
+            recipients.append(phone)
+    options[CONF_RECIPIENTS] = recipients
+
+    options[CONF_WEBHOOK_SECRET] = secret = user_input.get(CONF_WEBHOOK_SECRET, "").strip()
+    if secret and not _WEBHOOK_SECRET.fullmatch(secret):
+        errors[CONF_WEBHOOK_SECRET] = "invalid_webhook_secret"
+    return options, errors, placeholders
+
+
+def _without_password(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if key != CONF_PASSWORD}
+
+
+class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add an SMS Center account, re-authenticate it or change its connection."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> SmscOptionsFlow:
+        """Return the options flow."""
+        return SmscOptionsFlow()
+
+    async def _async_probe(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        """Bind once with the data; return base errors and their placeholders."""
+        try:
+            await probe_bind(
+                link_config(data), ssl_context=ssl_context(data), timeout=PROBE_TIMEOUT
+            )
+        except AuthFailed:
+            return {"base": "invalid_auth"}, {}
+        except TlsError:
+            return {"base": "tls_error"}, {}
+        except CannotConnect:
+            return {"base": "cannot_connect"}, {}
+        except BindRefused as err:
+            return {"base": "bind_refused"}, {"status": f"0x{err.status:08X}"}
+        except Exception:
+            _LOGGER.exception("Unexpected error binding to %s:%s", data[CONF_HOST], data[CONF_PORT])
+            return {"base": "unknown"}, {}
+        return {}, {}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the account and bind with it."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = _validate_connection(user_input)
+            if not errors:
+                await self.async_set_unique_id(data[CONF_USERNAME].lower())
+                self._abort_if_unique_id_configured()
+                errors, placeholders = await self._async_probe(data)
+            if not errors:
+                return self.async_create_entry(
+                    title=f"{NAME} ({data[CONF_USERNAME]})",
+                    data={**data, CONF_WEBHOOK_ID: webhook.async_generate_id()},
+                    options=copy.deepcopy(DEFAULT_OPTIONS),
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                USER_SCHEMA, _without_password(user_input or {})
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start when the server refuses the stored password."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the new SMPP password and bind with it."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        placeholders = {CONF_USERNAME: entry.data[CONF_USERNAME]}
+        if user_input is not None:
+            password = user_input[CONF_PASSWORD]
+            if len(password) > MAX_PASSWORD_LENGTH:
+                errors[CONF_PASSWORD] = "password_too_long"
+            elif not _PASSWORD.fullmatch(password):
+                errors[CONF_PASSWORD] = "invalid_password"
+            else:
+                errors, extra = await self._async_probe({**entry.data, CONF_PASSWORD: password})
+                placeholders |= extra
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_PASSWORD: password}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=REAUTH_SCHEMA,
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the server, TLS, sender or password of the account."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = _validate_connection(user_input, password_required=False)
+            if not errors:
+                await self.async_set_unique_id(data[CONF_USERNAME].lower())
+                self._abort_if_unique_id_mismatch()
+                data = {**entry.data, **data}
+                errors, placeholders = await self._async_probe(data)
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                RECONFIGURE_SCHEMA, _without_password(user_input or entry.data)
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+class SmscOptionsFlow(OptionsFlowWithReload):
+    """Tune the link, sending and the webhook; saving reloads the entry (a new bind)."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and check every option."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is None:
+            values = {**DEFAULT_OPTIONS, **self.config_entry.options}
+            shown: Mapping[str, Any] = values
+        else:
+            values, errors, placeholders = _validate_options(user_input)
+            if not errors:
+                return self.async_create_entry(data=values)
+            shown = user_input  # as typed, not as normalised
+        placeholders["webhook_url"] = await self._async_webhook_url(values)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, {key: value for key, value in shown.items() if value is not None}
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def _async_webhook_url(self, options: Mapping[str, Any]) -> str:
+        """Return the webhook address, or a translated hint when there is none."""
+        try:
+            return webhook_url(self.hass, self.config_entry.data[CONF_WEBHOOK_ID], options)
+        except NoURLAvailableError:
+            strings = await translation.async_get_translations(
+                self.hass, self.hass.config.language, "exceptions", {DOMAIN}
+            )
+            return strings.get(
+                f"component.{DOMAIN}.exceptions.no_webhook_url.message", NO_WEBHOOK_URL_HINT
+            )

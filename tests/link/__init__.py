@@ -1,0 +1,1 @@
+"""Tests of the SMPP link against the simulator."""

@@ -1,0 +1,900 @@
+"""Tests of the SMS Center config flow (user, reauth, reconfigure) and options flow."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+import copy
+import json
+from pathlib import Path
+import re
+import string
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.data_entry_flow import FlowResult, FlowResultType
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util.ssl import client_context, client_context_no_verify
+import probatio
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.smscentre import config_flow
+from custom_components.smscentre.const import (
+    CONF_BACKUP_HOST,
+    CONF_BACKUP_PORT,
+    CONF_BIND_MODE,
+    CONF_CONNECTIONS,
+    CONF_ENQUIRE_LINK_INTERVAL,
+    CONF_HOST,
+    CONF_ISO,
+    CONF_MAX_PARTS,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_RECIPIENTS,
+    CONF_REGISTERED_DELIVERY,
+    CONF_SENDER,
+    CONF_SINGLE_STATUS,
+    CONF_SSL,
+    CONF_THROUGHPUT,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ENABLED,
+    CONF_WEBHOOK_HASH,
+    CONF_WEBHOOK_ID,
+    CONF_WEBHOOK_SECRET,
+    CONF_WINDOW,
+    DEFAULT_HOST,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+)
+from custom_components.smscentre.smpp.errors import (
+    AuthFailed,
+    BindRefused,
+    CannotConnect,
+    TlsError,
+)
+from custom_components.smscentre.smpp.link import LinkConfig
+
+COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
+WEBHOOK_ID = "0123456789abcdef" * 4
+
+USER_INPUT: dict[str, Any] = {
+    CONF_USERNAME: "MyHome",
+    CONF_PASSWORD: "s3cret!",
+    CONF_HOST: DEFAULT_HOST,
+    CONF_PORT: 3700,
+    CONF_SSL: False,
+    CONF_VERIFY_SSL: True,
+    CONF_SENDER: "MyShop",
+}
+
+ENTRY_DATA: dict[str, Any] = {
+    CONF_USERNAME: "MyHome",
+    CONF_PASSWORD: "old-pass",
+    CONF_HOST: DEFAULT_HOST,
+    CONF_PORT: 3700,
+    CONF_SSL: False,
+    CONF_VERIFY_SSL: True,
+    CONF_SENDER: "MyShop",
+    CONF_WEBHOOK_ID: WEBHOOK_ID,
+}
+
+OPTIONS_INPUT: dict[str, Any] = {
+    CONF_RECIPIENTS: ["+7 (999) 123-45-67", "89991234567", "", "+44 7700 900123"],
+    CONF_BIND_MODE: "receiver",
+    CONF_REGISTERED_DELIVERY: False,
+    CONF_MAX_PARTS: 5.0,
+    CONF_ISO: True,
+    CONF_SINGLE_STATUS: False,
+    CONF_CONNECTIONS: 3.0,
+    CONF_WINDOW: 50.0,
+    CONF_THROUGHPUT: 100.0,
+    CONF_ENQUIRE_LINK_INTERVAL: 60.0,
+    CONF_BACKUP_HOST: " backup.example.com ",
+    CONF_BACKUP_PORT: 3701.0,
+    CONF_WEBHOOK_ENABLED: True,
+    CONF_WEBHOOK_SECRET: "My_secret-1",
+    CONF_WEBHOOK_HASH: "sha1",
+}
+
+PROBE_ERRORS = [
+    (AuthFailed("invalid_auth"), "invalid_auth", {}),
+    (CannotConnect("cannot_connect"), "cannot_connect", {}),
+    (TlsError("tls_error"), "tls_error", {}),
+    (BindRefused(0x0D), "bind_refused", {"status": "0x0000000D"}),
+    (RuntimeError("boom"), "unknown", {}),
+]
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Keep the integration itself out of the flow tests."""
+    with patch("custom_components.smscentre.async_setup_entry", return_value=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def mock_probe() -> Generator[AsyncMock]:
+    """Replace the real bind; the simulator tests cover probe_bind itself."""
+    with patch("custom_components.smscentre.config_flow.probe_bind", autospec=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def mock_config_entry(hass: HomeAssistant) -> MockConfigEntry:
+    """An account already set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="SMS Center (MyHome)",
+        unique_id="myhome",
+        data=dict(ENTRY_DATA),
+        options=copy.deepcopy(DEFAULT_OPTIONS),
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+def _link(**changes: Any) -> LinkConfig:
+    values = {
+        "username": "MyHome",
+        "password": "s3cret!",
+        "host": DEFAULT_HOST,
+        "port": 3700,
+        "ssl": False,
+        "verify_ssl": True,
+        "bind_mode": "transceiver",
+    }
+    return LinkConfig(**(values | changes))
+
+
+def _suggested(result: FlowResult) -> dict[str, Any]:
+    """The values the form shows: suggested values, else defaults."""
+    shown = {}
+    for key in result["data_schema"].schema:
+        if key.description and "suggested_value" in key.description:
+            shown[str(key)] = key.description["suggested_value"]
+        elif key.default is not vol.UNDEFINED:
+            shown[str(key)] = key.default()
+    return shown
+
+
+async def _start_user(hass: HomeAssistant) -> FlowResult:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+    return result
+
+
+# --- step user ------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_flow(hass: HomeAssistant, mock_probe: AsyncMock) -> None:
+    """A working account becomes an entry with the defaults as options."""
+    result = await _start_user(hass)
+    assert _suggested(result) == {
+        CONF_HOST: DEFAULT_HOST,
+        CONF_PORT: 3700,
+        CONF_SSL: False,
+        CONF_VERIFY_SSL: True,
+    }
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "SMS Center (MyHome)"
+    data = dict(result["data"])
+    assert re.fullmatch(r"[0-9a-f]{64}", data.pop(CONF_WEBHOOK_ID))
+    assert data == USER_INPUT
+    assert result["options"] == DEFAULT_OPTIONS
+    assert result["result"].unique_id == "myhome"
+    assert result["result"].state is ConfigEntryState.LOADED
+    mock_probe.assert_awaited_once_with(_link(), ssl_context=None, timeout=10.0)
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_flow_minimal(hass: HomeAssistant, mock_probe: AsyncMock) -> None:
+    """Defaults fill the rest; no sender is stored as empty; the login is stripped."""
+    result = await _start_user(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: " MyHome ", CONF_PASSWORD: "12345678"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_USERNAME] == "MyHome"
+    assert result["data"][CONF_SENDER] == ""
+    assert result["data"][CONF_PORT] == 3700
+    mock_probe.assert_awaited_once_with(_link(password="12345678"), ssl_context=None, timeout=10.0)
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("ssl", "verify_ssl", "port", "expected_port"),
+    [
+        (True, True, 3700, 3443),
+        (True, False, 3700, 3443),
+        (True, True, 4443, 4443),
+        (False, True, 3443, 3700),
+        (False, True, 2775, 2775),
+    ],
+)
+async def test_user_flow_tls(
+    hass: HomeAssistant,
+    mock_probe: AsyncMock,
+    ssl: bool,
+    verify_ssl: bool,
+    port: int,
+    expected_port: int,
+) -> None:
+    """TLS uses Home Assistant's contexts; the port follows TLS when left at the default."""
+    result = await _start_user(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        USER_INPUT | {CONF_SSL: ssl, CONF_VERIFY_SSL: verify_ssl, CONF_PORT: port},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PORT] == expected_port
+    assert result["data"][CONF_SSL] is ssl
+    assert result["data"][CONF_VERIFY_SSL] is verify_ssl
+    expected_context = None
+    if ssl:
+        expected_context = client_context() if verify_ssl else client_context_no_verify()
+    mock_probe.assert_awaited_once_with(
+        _link(port=expected_port, ssl=ssl, verify_ssl=verify_ssl),
+        ssl_context=expected_context,
+        timeout=10.0,
+    )
+    if ssl:
+        assert expected_context.check_hostname is verify_ssl
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(("side_effect", "error", "placeholders"), PROBE_ERRORS)
+async def test_user_flow_bind_errors(
+    hass: HomeAssistant,
+    mock_probe: AsyncMock,
+    side_effect: Exception,
+    error: str,
+    placeholders: dict[str, str],
+) -> None:
+    """Each bind failure is shown; the form keeps the input but the password; a retry works."""
+    result = await _start_user(hass)
+    mock_probe.side_effect = side_effect
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT | {CONF_HOST: "smpp.example.com", CONF_PORT: 2775}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    assert result["description_placeholders"] == placeholders
+    shown = _suggested(result)
+    assert CONF_PASSWORD not in shown
+    assert shown == {
+        CONF_USERNAME: "MyHome",
+        CONF_HOST: "smpp.example.com",
+        CONF_PORT: 2775,
+        CONF_SSL: False,
+        CONF_VERIFY_SSL: True,
+        CONF_SENDER: "MyShop",
+    }
+
+    mock_probe.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_probe.await_count == 2
+
+
+async def test_user_flow_unknown_error_logged(
+    hass: HomeAssistant, mock_probe: AsyncMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected exception is logged with its traceback, without the password."""
+    mock_probe.side_effect = RuntimeError("boom")
+    result = await _start_user(hass)
+    await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert "Unexpected error binding to smpp.smscentre.com:3700" in caplog.text
+    assert "RuntimeError: boom" in caplog.text
+    assert USER_INPUT[CONF_PASSWORD] not in caplog.text
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({CONF_USERNAME: "Логин"}, {CONF_USERNAME: "invalid_username"}),
+        ({CONF_USERNAME: "a" * 16}, {CONF_USERNAME: "invalid_username"}),
+        ({CONF_USERNAME: "my home"}, {CONF_USERNAME: "invalid_username"}),
+        ({CONF_USERNAME: "  "}, {CONF_USERNAME: "invalid_username"}),
+        ({CONF_PASSWORD: "123456789"}, {CONF_PASSWORD: "password_too_long"}),
+        ({CONF_PASSWORD: "пароль"}, {CONF_PASSWORD: "invalid_password"}),
+        ({CONF_PASSWORD: ""}, {CONF_PASSWORD: "invalid_password"}),
+        ({CONF_HOST: "smpp host"}, {CONF_HOST: "invalid_host"}),
+        ({CONF_HOST: "https://smscentre.com/"}, {CONF_HOST: "invalid_host"}),
+        ({CONF_HOST: ""}, {CONF_HOST: "invalid_host"}),
+        ({CONF_SENDER: "MyShopSender"}, {CONF_SENDER: "invalid_sender"}),
+        ({CONF_SENDER: "Магазин"}, {CONF_SENDER: "invalid_sender"}),
+        ({CONF_SENDER: "1234567890123456"}, {CONF_SENDER: "invalid_sender"}),
+        ({CONF_SENDER: "Shop!"}, {CONF_SENDER: "invalid_sender"}),
+        (
+            {CONF_USERNAME: "Вася", CONF_PASSWORD: "long-password"},
+            {CONF_USERNAME: "invalid_username", CONF_PASSWORD: "password_too_long"},
+        ),
+    ],
+)
+async def test_user_flow_field_errors(
+    hass: HomeAssistant,
+    mock_probe: AsyncMock,
+    changes: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """Values SMPP cannot carry are refused before any bind, then corrected."""
+    result = await _start_user(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT | changes)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    mock_probe.assert_not_awaited()
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    mock_probe.assert_awaited_once()
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("sender", "stored"),
+    [
+        (" +79991234567 ", "79991234567"),
+        ("123456789012345", "123456789012345"),
+        ("My-Shop.1", "My-Shop.1"),
+        ("SMS Center", "SMS Center"),
+        ("", ""),
+    ],
+)
+async def test_user_flow_sender(
+    hass: HomeAssistant, mock_probe: AsyncMock, sender: str, stored: str
+) -> None:
+    """A numeric sender is stored as digits, an alphanumeric one as typed."""
+    result = await _start_user(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT | {CONF_SENDER: sender}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SENDER] == stored
+
+
+@pytest.mark.usefixtures("mock_config_entry")
+async def test_user_flow_already_configured(hass: HomeAssistant, mock_probe: AsyncMock) -> None:
+    """The same login in another case is the same account; no bind is attempted."""
+    result = await _start_user(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], USER_INPUT | {CONF_USERNAME: "MYHOME"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    mock_probe.assert_not_awaited()
+
+
+# --- reauth ---------------------------------------------------------------------------------
+
+
+async def _start_reauth(hass: HomeAssistant, entry: MockConfigEntry) -> FlowResult:
+    result = await entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    assert result["errors"] == {}
+    assert result["description_placeholders"] == {
+        CONF_USERNAME: "MyHome",
+        "name": "SMS Center (MyHome)",
+    }
+    return result
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reauth(
+    hass: HomeAssistant, mock_probe: AsyncMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A new password is checked with the stored settings and saved."""
+    mock_config_entry.mock_state(hass, ConfigEntryState.LOADED)
+    result = await _start_reauth(hass, mock_config_entry)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-pass"}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert dict(mock_config_entry.data) == ENTRY_DATA | {CONF_PASSWORD: "new-pass"}
+    mock_probe.assert_awaited_once_with(_link(password="new-pass"), ssl_context=None, timeout=10.0)
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reauth_tls(
+    hass: HomeAssistant, mock_probe: AsyncMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Reauth binds with the stored server, port and TLS settings."""
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data=ENTRY_DATA | {CONF_HOST: "smpp.example.com", CONF_PORT: 3443, CONF_SSL: True},
+    )
+    result = await _start_reauth(hass, mock_config_entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-pass"}
+    )
+    assert result["reason"] == "reauth_successful"
+    mock_probe.assert_awaited_once_with(
+        _link(password="new-pass", host="smpp.example.com", port=3443, ssl=True),
+        ssl_context=client_context(),
+        timeout=10.0,
+    )
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(("side_effect", "error", "placeholders"), PROBE_ERRORS)
+async def test_reauth_bind_errors(
+    hass: HomeAssistant,
+    mock_probe: AsyncMock,
+    mock_config_entry: MockConfigEntry,
+    side_effect: Exception,
+    error: str,
+    placeholders: dict[str, str],
+) -> None:
+    """A refused password keeps the old one until a good one is entered."""
+    result = await _start_reauth(hass, mock_config_entry)
+    mock_probe.side_effect = side_effect
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "bad-pass"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    assert result["description_placeholders"] == {
+        CONF_USERNAME: "MyHome",
+        "name": "SMS Center (MyHome)",
+        **placeholders,
+    }
+    assert mock_config_entry.data[CONF_PASSWORD] == "old-pass"
+
+    mock_probe.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-pass"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.data[CONF_PASSWORD] == "new-pass"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [("123456789", "password_too_long"), ("пароль", "invalid_password")],
+)
+async def test_reauth_password_errors(
+    hass: HomeAssistant,
+    mock_probe: AsyncMock,
+    mock_config_entry: MockConfigEntry,
+    password: str,
+    error: str,
+) -> None:
+    """A password SMPP cannot carry is refused without a bind."""
+    result = await _start_reauth(hass, mock_config_entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: password}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_PASSWORD: error}
+    mock_probe.assert_not_awaited()
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "new-pass"}
+    )
+    assert result["reason"] == "reauth_successful"
+
+
+# --- reconfigure ----------------------------------------------------------------------------
+
+RECONFIGURE_INPUT: dict[str, Any] = {
+    CONF_USERNAME: "MyHome",
+    CONF_HOST: "smpp2.smscentre.com",
+    CONF_PORT: 3700,
+    CONF_SSL: True,
+    CONF_VERIFY_SSL: True,
+    CONF_SENDER: "NewShop",
+}
+
+
+async def _start_reconfigure(hass: HomeAssistant, entry: MockConfigEntry) -> FlowResult:
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {}
+    return result
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_keeps_password(
+    hass: HomeAssistant, mock_probe: AsyncMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """The form shows the stored settings but the password; empty keeps the password."""
+    result = await _start_reconfigure(hass, mock_config_entry)
+    shown = _suggested(result)
+    assert CONF_PASSWORD not in shown
+    assert shown == {
+        key: value
+        for key, value in ENTRY_DATA.items()
+        if key not in (CONF_PASSWORD, CONF_WEBHOOK_ID)
+    }
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], RECONFIGURE_INPUT)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(mock_config_entry.data) == ENTRY_DATA | {
+        CONF_HOST: "smpp2.smscentre.com",
+        CONF_PORT: 3443,
+        CONF_SSL: True,
+        CONF_SENDER: "NewShop",
+    }
+    mock_probe.assert_awaited_once_with(
+        _link(password="old-pass", host="smpp2.smscentre.com", port=3443, ssl=True),
+        ssl_context=client_context(),
+        timeout=10.0,
+    )
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_new_password_and_login_case(
+    hass: HomeAssistant, mock_probe: AsyncMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A new password replaces the old one; the login's case may change; sender may clear."""
+    result = await _start_reconfigure(hass, mock_config_entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **RECONFIGURE_INPUT,
+            CONF_USERNAME: "myhome",
+            CONF_PASSWORD: "new-pass",
+            CONF_SSL: False,
+            CONF_SENDER: "",
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_USERNAME] == "myhome"
+    assert mock_config_entry.data[CONF_PASSWORD] == "new-pass"
+    assert mock_config_entry.data[CONF_SENDER] == ""
+    assert mock_config_entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
+    assert mock_config_entry.unique_id == "myhome"
+    mock_probe.assert_awaited_once_with(
+        _link(username="myhome", password="new-pass", host="smpp2.smscentre.com"),
+        ssl_context=None,
+        timeout=10.0,
+    )
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(("side_effect", "error", "placeholders"), PROBE_ERRORS)
+async def test_reconfigure_bind_errors(
+    hass: HomeAssistant,
+    mock_probe: AsyncMock,
+    mock_config_entry: MockConfigEntry,
+    side_effect: Exception,
+    error: str,
+    placeholders: dict[str, str],
+) -> None:
+    """Nothing is saved until the new settings bind; the form keeps what was typed."""
+    result = await _start_reconfigure(hass, mock_config_entry)
+    mock_probe.side_effect = side_effect
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], RECONFIGURE_INPUT | {CONF_PASSWORD: "new-pass"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    assert result["description_placeholders"] == placeholders
+    shown = _suggested(result)
+    assert CONF_PASSWORD not in shown
+    assert shown[CONF_HOST] == "smpp2.smscentre.com"
+    assert shown[CONF_SENDER] == "NewShop"
+    assert dict(mock_config_entry.data) == ENTRY_DATA
+
+    mock_probe.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], RECONFIGURE_INPUT)
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_HOST] == "smpp2.smscentre.com"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({CONF_HOST: "smpp host"}, {CONF_HOST: "invalid_host"}),
+        ({CONF_PASSWORD: "123456789"}, {CONF_PASSWORD: "password_too_long"}),
+        ({CONF_SENDER: "TooLongSender"}, {CONF_SENDER: "invalid_sender"}),
+        ({CONF_USERNAME: "Логин"}, {CONF_USERNAME: "invalid_username"}),
+    ],
+)
+async def test_reconfigure_field_errors(
+    hass: HomeAssistant,
+    mock_probe: AsyncMock,
+    mock_config_entry: MockConfigEntry,
+    changes: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """Bad values are refused before a bind, then corrected."""
+    result = await _start_reconfigure(hass, mock_config_entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], RECONFIGURE_INPUT | changes
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    mock_probe.assert_not_awaited()
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], RECONFIGURE_INPUT)
+    assert result["reason"] == "reconfigure_successful"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_other_account(
+    hass: HomeAssistant, mock_probe: AsyncMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Another login is another account: abort, change nothing, bind nothing."""
+    result = await _start_reconfigure(hass, mock_config_entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], RECONFIGURE_INPUT | {CONF_USERNAME: "neighbour"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unique_id_mismatch"
+    assert dict(mock_config_entry.data) == ENTRY_DATA
+    mock_probe.assert_not_awaited()
+
+
+# --- options --------------------------------------------------------------------------------
+
+NO_URL_HINT = "(no address yet: set Home Assistant's external URL in Settings → System → Network)"
+
+
+async def _start_options(hass: HomeAssistant, entry: MockConfigEntry) -> FlowResult:
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert result["errors"] == {}
+    return result
+
+
+@pytest.mark.usefixtures("mock_probe")
+async def test_options_flow(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Options are normalised, stored and the entry reloads."""
+    result = await _start_options(hass, mock_config_entry)
+    shown = _suggested(result)
+    assert shown == {k: v for k, v in DEFAULT_OPTIONS.items() if v is not None}
+    assert mock_setup_entry.await_count == 1
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], OPTIONS_INPUT)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    expected = {
+        CONF_RECIPIENTS: ["79991234567", "447700900123"],
+        CONF_BIND_MODE: "receiver",
+        CONF_REGISTERED_DELIVERY: False,
+        CONF_MAX_PARTS: 5,
+        CONF_ISO: True,
+        CONF_SINGLE_STATUS: False,
+        CONF_CONNECTIONS: 3,
+        CONF_WINDOW: 50,
+        CONF_THROUGHPUT: 100,
+        CONF_ENQUIRE_LINK_INTERVAL: 60,
+        CONF_BACKUP_HOST: "backup.example.com",
+        CONF_BACKUP_PORT: 3701,
+        CONF_WEBHOOK_ENABLED: True,
+        CONF_WEBHOOK_SECRET: "My_secret-1",
+        CONF_WEBHOOK_HASH: "sha1",
+    }
+    assert result["data"] == expected
+    assert mock_config_entry.options == expected
+    for key in (CONF_MAX_PARTS, CONF_CONNECTIONS, CONF_WINDOW, CONF_BACKUP_PORT):
+        assert type(mock_config_entry.options[key]) is int
+    assert mock_setup_entry.await_count == 2  # reloaded
+
+
+@pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
+async def test_options_flow_empty_optional_fields(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Cleared optional fields: no failover, the primary's port, no recipients, no secret."""
+    result = await _start_options(hass, mock_config_entry)
+    user_input = {
+        key: value
+        for key, value in OPTIONS_INPUT.items()
+        if key not in (CONF_RECIPIENTS, CONF_BACKUP_HOST, CONF_BACKUP_PORT, CONF_WEBHOOK_SECRET)
+    }
+    result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_RECIPIENTS] == []
+    assert result["data"][CONF_BACKUP_HOST] == ""
+    assert result["data"][CONF_BACKUP_PORT] is None
+    assert result["data"][CONF_WEBHOOK_SECRET] == ""
+
+
+@pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
+@pytest.mark.parametrize(
+    ("changes", "errors", "placeholders"),
+    [
+        (
+            {CONF_ISO: True, CONF_SINGLE_STATUS: True, CONF_CONNECTIONS: 2},
+            {"base": "system_type_too_long"},
+            {"value": "ISO,SINGLE,MCON2", "max": "12"},
+        ),
+        (
+            {CONF_RECIPIENTS: ["+7 999 123-45-67", "call me", "12"]},
+            {CONF_RECIPIENTS: "invalid_recipient"},
+            {"recipient": "call me"},
+        ),
+        (
+            {CONF_WEBHOOK_SECRET: "секрет"},
+            {CONF_WEBHOOK_SECRET: "invalid_webhook_secret"},
+            {},
+        ),
+        (
+            {CONF_WEBHOOK_SECRET: "a b"},
+            {CONF_WEBHOOK_SECRET: "invalid_webhook_secret"},
+            {},
+        ),
+        ({CONF_BACKUP_HOST: "backup host"}, {CONF_BACKUP_HOST: "invalid_host"}, {}),
+    ],
+)
+async def test_options_flow_errors(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    changes: dict[str, Any],
+    errors: dict[str, str],
+    placeholders: dict[str, str],
+) -> None:
+    """Each invalid option is explained, the form keeps the input as typed, a fix saves."""
+    result = await _start_options(hass, mock_config_entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], OPTIONS_INPUT | changes
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert result["description_placeholders"] == placeholders | {"webhook_url": NO_URL_HINT}
+    shown = _suggested(result)
+    for key, value in changes.items():
+        assert shown[key] == value
+    assert mock_config_entry.options == DEFAULT_OPTIONS
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], OPTIONS_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
+@pytest.mark.parametrize(
+    ("options", "query"),
+    [
+        ({}, ""),
+        ({CONF_WEBHOOK_SECRET: "s3cret"}, "?md5=s3cret"),
+        ({CONF_WEBHOOK_SECRET: "s3cret", CONF_WEBHOOK_HASH: "crc32"}, "?crc32=s3cret"),
+    ],
+)
+async def test_options_flow_webhook_url(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    options: dict[str, Any],
+    query: str,
+) -> None:
+    """The description shows the external webhook address with the secret's query."""
+    await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
+    hass.config_entries.async_update_entry(mock_config_entry, options=DEFAULT_OPTIONS | options)
+    result = await _start_options(hass, mock_config_entry)
+    assert result["description_placeholders"] == {
+        "webhook_url": f"https://ha.example.com/api/webhook/{WEBHOOK_ID}{query}"
+    }
+
+
+@pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
+@pytest.mark.parametrize(
+    ("core_config", "language", "hint"),
+    [
+        ({}, "en", NO_URL_HINT),
+        ({"internal_url": "http://192.168.1.2:8123"}, "en", NO_URL_HINT),
+        (
+            {},
+            "ru",
+            "(адреса пока нет: укажите внешний URL Home Assistant в разделе "
+            "«Настройки → Система → Сеть»)",
+        ),
+    ],
+)
+async def test_options_flow_no_webhook_url(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    core_config: dict[str, Any],
+    language: str,
+    hint: str,
+) -> None:
+    """Without an address reachable from outside, a translated hint is shown instead."""
+    await async_process_ha_core_config(hass, core_config | {"language": language})
+    result = await _start_options(hass, mock_config_entry)
+    assert result["description_placeholders"] == {"webhook_url": hint}
+
+
+# --- translations ---------------------------------------------------------------------------
+
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads((COMPONENT / name).read_text(encoding="utf-8"))
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat |= _flatten(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_translations() -> None:
+    """en.json is strings.json; ru.json translates every string with the same placeholders."""
+    strings = _load("strings.json")
+    assert _load("translations/en.json") == strings
+    assert set(strings) >= {"config", "options", "entity", "services", "exceptions", "issues"}
+    english = _flatten(strings)
+    russian = _flatten(_load("translations/ru.json"))
+    assert russian.keys() == english.keys()
+    for key, text in english.items():
+        assert _placeholders(russian[key]) == _placeholders(text), key
+        assert not re.search(r"\[%key:", text), key
+
+    source = (COMPONENT / "config_flow.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'errors\[[^]]+\] = "([a-z_]+)"', source))
+    used |= set(re.findall(r'\{"base": "([a-z_]+)"\}', source))
+    config_errors = set(strings["config"]["error"])
+    options_errors = set(strings["options"]["error"])
+    assert used <= config_errors | options_errors
+    assert {"system_type_too_long"} <= options_errors
+    assert set(strings["config"]["abort"]) >= {
+        "already_configured",
+        "already_in_progress",
+        "reauth_successful",
+        "reconfigure_successful",
+        "unique_id_mismatch",
+    }
+    for step, schema in (
+        ("user", config_flow.USER_SCHEMA),
+        ("reauth_confirm", config_flow.REAUTH_SCHEMA),
+        ("reconfigure", config_flow.RECONFIGURE_SCHEMA),
+    ):
+        fields = {str(key) for key in schema.schema}
+        assert set(strings["config"]["step"][step]["data"]) == fields, step
+        assert set(strings["config"]["step"][step]["data_description"]) == fields, step
+    fields = {str(key) for key in config_flow.OPTIONS_SCHEMA.schema}
+    assert set(strings["options"]["step"]["init"]["data"]) == fields
+    assert set(strings["options"]["step"]["init"]["data_description"]) == fields
+    assert strings["exceptions"]["no_webhook_url"]["message"] == config_flow.NO_WEBHOOK_URL_HINT
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        config_flow.USER_SCHEMA,
+        config_flow.REAUTH_SCHEMA,
+        config_flow.RECONFIGURE_SCHEMA,
+        config_flow.OPTIONS_SCHEMA,
+    ],
+)
+def test_schemas_serialize(schema: vol.Schema) -> None:
+    """The frontend can render every form (selectors serialise)."""
+    fields = probatio.to_field_list(schema, custom_serializer=cv.custom_serializer)
+    assert [field["name"] for field in fields] == [str(key) for key in schema.schema]
+    assert all("selector" in field for field in fields)
