@@ -25,7 +25,12 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    DOMAIN,
+    MAX_SENDER_ALPHA_LENGTH,
+    MAX_SENDER_DIGITS_LENGTH,
+)
 from .runtime import SmscConfigEntry, SmscRuntime, translated_error
 from .smpp.channels import DEFAULT_VOICE, Channel
 from .smpp.errors import SmscError
@@ -64,8 +69,6 @@ PRIORITIES = {PRIORITY_NORMAL: Priority.NORMAL, PRIORITY_URGENT: Priority.URGENT
 DEFAULT_HLR_TIMEOUT = 60.0
 MAX_HLR_TIMEOUT = 600.0
 
-MAX_SENDER_ALPHA_LENGTH = 11
-MAX_SENDER_DIGITS_LENGTH = 15
 _SENDER_DIGITS = re.compile(rf"\+?([0-9]{{1,{MAX_SENDER_DIGITS_LENGTH}}})")
 _SENDER_ALPHA = re.compile(rf"[A-Za-z0-9 ._\-]{{1,{MAX_SENDER_ALPHA_LENGTH}}}")
 _SEPARATORS = re.compile(r"[,;\n]")
