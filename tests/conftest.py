@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 import copy
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +53,7 @@ async def simulator(
     Real TCP: pytest-socket lets sockets be made (``socket_enabled``) and still only
     lets them connect to 127.0.0.1.
     """
-    from smscsim import SmscSimulator  # noqa: PLC0415 - the simulator may be absent in core-only runs
+    from smscsim import SmscSimulator  # the simulator may be absent in core-only runs
 
     sim = SmscSimulator(host="127.0.0.1", port=0, accounts=sim_accounts)
     await sim.start()
@@ -100,9 +100,7 @@ def make_entry(
 
 
 @pytest.fixture
-def mock_config_entry(
-    simulator: SmscSimulator, entry_options: dict[str, Any]
-) -> MockConfigEntry:
+def mock_config_entry(simulator: SmscSimulator, entry_options: dict[str, Any]) -> MockConfigEntry:
     """The entry of the simulator's account (not added to Home Assistant yet)."""
     return make_entry(simulator, entry_options)
 
@@ -134,3 +132,38 @@ async def init_integration(
         yield mock_config_entry
     finally:
         await unload_entry(hass, mock_config_entry)
+
+
+type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
+
+
+@pytest.fixture
+async def entry_factory(
+    hass: HomeAssistant, simulator: SmscSimulator, entry_options: dict[str, Any]
+) -> AsyncGenerator[EntryFactory]:
+    """Set up more entries (other options or logins); all are unloaded afterwards.
+
+    ``await entry_factory(login=..., password=..., sender=..., **option_overrides)``; the
+    login must be one of ``sim_accounts``.
+    """
+    entries: list[MockConfigEntry] = []
+
+    async def _factory(
+        *, login: str = LOGIN, password: str | None = None, sender: str = "", **overrides: Any
+    ) -> MockConfigEntry:
+        options = copy.deepcopy(entry_options) | overrides
+        entry = make_entry(
+            simulator,
+            options,
+            login=login,
+            password=password or simulator.accounts[login],
+            sender=sender,
+        )
+        entries.append(entry)
+        return await setup_entry(hass, entry)
+
+    try:
+        yield _factory
+    finally:
+        for entry in entries:
+            await unload_entry(hass, entry)
