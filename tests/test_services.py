@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
+import re
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.smscentre.const import DOMAIN
-from custom_components.smscentre.services import split_recipients
+from custom_components.smscentre.services import (
+    _SEND_ACTIONS,
+    HLR_SCHEMA,
+    QUERY_SCHEMA,
+    split_recipients,
+)
 from smscsim import SmscSimulator
 from smscsim.text import gsm_encode
 
@@ -583,3 +592,91 @@ async def test_actions_registered_once(
     assert set(hass.services.async_services_for_domain(DOMAIN)) == actions
     await unload_entry(hass, init_integration)
     assert set(hass.services.async_services_for_domain(DOMAIN)) == actions
+
+
+# --- descriptions -------------------------------------------------------------------------
+
+COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
+
+
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    result = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def _strings(language: str) -> dict[str, Any]:
+    """The integration's strings (en: strings.json), with the not yet merged action strings."""
+    path = COMPONENT / ("strings.json" if language == "en" else f"translations/{language}.json")
+    strings = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    pending = COMPONENT / f"_strings_services.{language}.json"
+    if pending.exists():
+        strings = _merged(strings, json.loads(pending.read_text(encoding="utf-8")))
+    return strings
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_descriptions_complete(language: str) -> None:
+    """services.yaml, the schemas, icons.json and the strings name the same actions and fields."""
+    services_yaml = load_yaml_dict(str(COMPONENT / "services.yaml"))
+    icons = json.loads((COMPONENT / "icons.json").read_text(encoding="utf-8"))
+    strings = _strings(language)
+    schemas = {name: schema for name, (_, schema) in _SEND_ACTIONS.items()} | {
+        "hlr_lookup": HLR_SCHEMA,
+        "query_status": QUERY_SCHEMA,
+    }
+    assert set(services_yaml) == set(schemas) == set(icons["services"])
+    assert set(strings["services"]) == set(schemas)
+    for name, schema in schemas.items():
+        fields = {str(key) for key in schema.schema}
+        assert set(services_yaml[name]["fields"]) == fields, name
+        assert set(strings["services"][name]["fields"]) == fields, name
+        assert strings["services"][name]["name"]
+        assert strings["services"][name]["description"]
+        for field, text in strings["services"][name]["fields"].items():
+            assert text["name"], (name, field)
+            assert text["description"], (name, field)
+        for field, spec in services_yaml[name]["fields"].items():
+            select = spec["selector"].get("select") or {}
+            if key := select.get("translation_key"):
+                options = set(strings["selector"][key]["options"])
+                assert options == set(select["options"]), (name, field)
+    assert services_yaml["send_sms"]["fields"]["config_entry_id"]["selector"] == {
+        "config_entry": {"integration": DOMAIN}
+    }
+    assert "{number}" in strings["entity"]["notify"]["sms_to"]["name"]
+    for key, placeholders in RAISED_KEYS.items():
+        message = strings["exceptions"][key]["message"]
+        assert set(re.findall(r"{(\w+)}", message)) == placeholders, key
+
+
+# translation keys raised by services.py and notify.py themselves, with their placeholders
+RAISED_KEYS: dict[str, set[str]] = {
+    "entry_not_found": {"entry_id"},
+    "entry_not_loaded": {"title"},
+    "multiple_entries": {"titles"},
+    "no_entries": set(),
+    "invalid_sender": {"sender", "max_alpha", "max_digits"},
+    "invalid_message_id": set(),
+    "invalid_channel": {"channel", "channels"},
+    "invalid_priority": {"priority", "priorities"},
+    "invalid_notify_data": {"error"},
+}
+
+
+def test_entity_icons() -> None:
+    """Every entity of the integration has an icon."""
+    icons = json.loads((COMPONENT / "icons.json").read_text(encoding="utf-8"))["entity"]
+    assert {(platform, key) for platform, entities in icons.items() for key in entities} == {
+        ("binary_sensor", "link"),
+        ("sensor", "queued"),
+        ("sensor", "sent"),
+        ("sensor", "failed"),
+        ("event", "incoming_message"),
+        ("event", "delivery_report"),
+        ("notify", "sms_to"),
+    }
