@@ -55,7 +55,7 @@ from .smpp.encoding import encode_text
 from .smpp.errors import InvalidInput, LinkError, SmscError
 from .smpp.incoming import IncomingMessage
 from .smpp.link import Link, LinkConfig, LinkStatus, build_system_type
-from .smpp.outbox import OutboundMessage, Outbox, Priority
+from .smpp.outbox import OutboundMessage, Outbox, Priority, new_local_id
 from .smpp.receiver import Receiver
 from .smpp.reports import DeliveryReport, HlrResult
 from .smpp.rules import Rules
@@ -366,7 +366,7 @@ class SmscRuntime:
         registered = 1 if self.options.registered_delivery or channel == Channel.HLR else 0
         return [
             OutboundMessage(
-                local_id=OutboundMessage.new_id(),
+                local_id=new_local_id(),
                 recipient=number,
                 channel=str(channel),
                 priority=priority,

@@ -34,6 +34,10 @@ class FastCorrelator(AbstractCorrelator):
         """Requests awaiting a response."""
         return len(self._pending)
 
+    def __bool__(self) -> bool:
+        """Always true: aiosmpplib picks ``correlator or SimpleCorrelator(...)``."""
+        return True
+
     def put_now(self, smpp_message: SmppMessage) -> None:
         """Remember a request until its response (synchronous)."""
         self.operations += 1

@@ -474,7 +474,7 @@ class Session(ESME):
             header = await reader.readexactly(16)
             length, command, status, seq = unpack(header)
             if length < 16 or length > _MAX_PDU:
-                self.end_reason = f"invalid PDU length {length}"
+                self.end_reason = self.end_reason or f"invalid PDU length {length}"
                 return
             body = await reader.readexactly(length - 16) if length > 16 else b""
             self.last_received = time.monotonic()
@@ -507,10 +507,10 @@ class Session(ESME):
                     future.set_result(_parse_query_resp(body, status))
             elif command == UNBIND:
                 self._write(_HEADER.pack(16, UNBIND_RESP, ESME_ROK, seq))
-                self.end_reason = "unbind from server"
+                self.end_reason = self.end_reason or "unbind from server"
                 return
             elif command == UNBIND_RESP:
-                self.end_reason = "unbound"
+                self.end_reason = self.end_reason or "unbound"
                 return
             elif not command & 0x80000000:
                 self._write(_HEADER.pack(16, GENERIC_NACK, ESME_RINVCMDID, seq))
@@ -534,10 +534,10 @@ class Session(ESME):
             now = time.monotonic()
             sent_at = self._enquire_sent_at
             if sent_at is not None and now - sent_at > timeout and self.last_received < sent_at:
-                self.end_reason = "no answer to ENQUIRE_LINK"
+                self.end_reason = self.end_reason or "no answer to ENQUIRE_LINK"
                 return
             if correlator.oldest_age() > timeout and now - self.last_received > timeout:
-                self.end_reason = "no responses from the server"
+                self.end_reason = self.end_reason or "no responses from the server"
                 return
             for request in correlator.pop_expired():
                 if isinstance(request, _Submit):
