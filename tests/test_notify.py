@@ -22,6 +22,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smscentre.const import CONF_RECIPIENTS, DOMAIN
+from custom_components.smscentre.notify import SmscNotificationService, async_get_service
 from smscsim import SmscSimulator
 
 from .conftest import LOGIN, EntryFactory, unload_entry
@@ -324,7 +325,23 @@ async def test_legacy_service_per_entry(
 
 async def test_legacy_without_discovery(hass: HomeAssistant) -> None:
     """notify: platform smscentre in YAML sets nothing up."""
-    from custom_components.smscentre.notify import async_get_service
-
     assert await async_get_service(hass, {}, None) is None
     assert await async_get_service(hass, {}, {"entry_id": "missing"}) is None
+
+
+async def test_legacy_service_after_unload(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: SmscSimulator
+) -> None:
+    """A service object kept past its entry's unload refuses to send and never registers."""
+    service = SmscNotificationService(init_integration)
+    await service.async_remove()  # before the notify integration set it up: nothing to do
+    await unload_entry(hass, init_integration)
+
+    with pytest.raises(ServiceValidationError) as err:
+        await service.async_send_message("late")
+    assert err.value.translation_key == "entry_not_loaded"
+
+    await service.async_setup(hass, "smscentre_late", "smscentre_late")
+    await service.async_register_services()
+    assert not hass.services.has_service(NOTIFY_DOMAIN, "smscentre_late")
+    assert simulator.submits == []

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -385,6 +385,49 @@ async def test_response_only_actions(
     ):
         with pytest.raises(ServiceValidationError):
             await call(hass, action, data, response=False)
+
+
+async def test_hlr_timeout(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: SmscSimulator
+) -> None:
+    """No HLR result within the timeout: a translated failure."""
+    simulator.auto_receipts = False
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "hlr_lookup", {"recipient": PHONE, "timeout": 1})
+    assert err.value.translation_key == "hlr_timeout"
+    assert [s.text for s in simulator.accepted] == ["__HLR__"]
+
+
+async def test_send_refused_by_smsc(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: SmscSimulator
+) -> None:
+    """A submit the SMSC refuses for good fails the action with a translated error."""
+    simulator.fail_submits(0x0B)  # ESME_RINVDSTADR: not retried
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "send_sms", {"recipients": PHONE, "message": "refused"})
+    assert err.value.translation_key == "send_failed"
+    assert len(simulator.submits) == 1
+    assert simulator.accepted == []
+
+
+async def test_partly_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: SmscSimulator
+) -> None:
+    """When some recipients fail, the response says which, and the others are sent."""
+    simulator.fail_submits(0x0B, count=1)
+    response = await call(
+        hass, "send_sms", {"recipients": [PHONE, "+79997654321"], "message": "partly"}
+    )
+    first, second = response["messages"]
+    assert first["status"] == "failed"
+    assert first["message_id"] is None
+    assert first["error"]
+    assert second == {
+        "recipient": "79997654321",
+        "message_id": simulator.accepted[0].message_id,
+        "parts": 1,
+        "status": "sent",
+    }
 
 
 # --- refused input: a translated error, nothing sent --------------------------------------

@@ -31,9 +31,8 @@ from .const import (
     MAX_SENDER_ALPHA_LENGTH,
     MAX_SENDER_DIGITS_LENGTH,
 )
-from .runtime import SmscConfigEntry, SmscRuntime, translated_error
+from .runtime import SmscConfigEntry, SmscRuntime
 from .smpp.channels import DEFAULT_VOICE, Channel
-from .smpp.errors import SmscError
 from .smpp.outbox import Priority
 
 SERVICE_SEND_SMS = "send_sms"
@@ -228,19 +227,18 @@ async def async_send(
     sender: str | None = None,
     flash: bool = False,
 ) -> dict[str, Any]:
-    """Send through one entry's runtime (also used by the legacy notify service)."""
-    source = normalize_sender(sender)
-    try:
-        return await runtime.async_send(
-            channel,
-            recipients,
-            dict(fields),
-            priority=PRIORITIES[priority],
-            sender=source,
-            flash=flash,
-        )
-    except SmscError as err:  # the runtime translates its own; anything it let through
-        raise translated_error(err) from err
+    """Send through one entry's runtime (also used by the notify platform).
+
+    The runtime validates through the core and raises translated errors itself.
+    """
+    return await runtime.async_send(
+        channel,
+        recipients,
+        dict(fields),
+        priority=PRIORITIES[priority],
+        sender=normalize_sender(sender),
+        flash=flash,
+    )
 
 
 def _send_handler(
@@ -265,12 +263,7 @@ def _send_handler(
 
 async def _async_hlr_lookup(call: ServiceCall) -> ServiceResponse:
     entry = async_get_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
-    try:
-        return await entry.runtime_data.async_hlr(
-            call.data[ATTR_RECIPIENT], call.data[ATTR_TIMEOUT]
-        )
-    except SmscError as err:
-        raise translated_error(err) from err
+    return await entry.runtime_data.async_hlr(call.data[ATTR_RECIPIENT], call.data[ATTR_TIMEOUT])
 
 
 async def _async_query_status(call: ServiceCall) -> ServiceResponse:
@@ -280,10 +273,7 @@ async def _async_query_status(call: ServiceCall) -> ServiceResponse:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="invalid_message_id"
         )
-    try:
-        return await entry.runtime_data.async_query(message_id)
-    except SmscError as err:
-        raise translated_error(err) from err
+    return await entry.runtime_data.async_query(message_id)
 
 
 @callback
