@@ -620,18 +620,7 @@ async def test_actions_registered_once(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Every action is registered at setup and stays after the entry is unloaded."""
-    actions = {
-        "send_sms",
-        "call",
-        "send_telegram_code",
-        "send_bot_message",
-        "send_viber",
-        "send_social",
-        "send_email",
-        "hlr_lookup",
-        "ping",
-        "query_status",
-    }
+    actions = set(ACTIONS)
     assert set(hass.services.async_services_for_domain(DOMAIN)) == actions
     await unload_entry(hass, init_integration)
     assert set(hass.services.async_services_for_domain(DOMAIN)) == actions
@@ -723,3 +712,17 @@ def test_entity_icons() -> None:
         ("event", "delivery_report"),
         ("notify", "sms_to"),
     }
+
+
+ACTIONS = (
+    "send_sms",
+    "call",
+    "send_telegram_code",
+    "send_bot_message",
+    "send_viber",
+    "send_social",
+    "send_email",
+    "hlr_lookup",
+    "ping",
+    "query_status",
+)
