@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -25,9 +25,7 @@ from custom_components.smscentre.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
-
-if TYPE_CHECKING:
-    from smscsim import SmscSimulator
+from smscsim import SmscSimulator
 
 LOGIN = "myhome"
 PASSWORD = "secret"
@@ -53,8 +51,6 @@ async def simulator(
     Real TCP: pytest-socket lets sockets be made (``socket_enabled``) and still only
     lets them connect to 127.0.0.1.
     """
-    from smscsim import SmscSimulator  # the simulator may be absent in core-only runs
-
     sim = SmscSimulator(host="127.0.0.1", port=0, accounts=sim_accounts)
     await sim.start()
     try:

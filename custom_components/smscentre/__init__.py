@@ -66,7 +66,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
 
     # options are saved through OptionsFlowWithReload, which reloads the entry itself
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _on_stop))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    try:
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    except BaseException:
+        await runtime.async_stop()
+        raise
     # The legacy notify.smscentre_<login> service for YAML users; notify.py removes it on unload.
     hass.async_create_task(
         discovery.async_load_platform(

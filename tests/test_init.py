@@ -1,0 +1,195 @@
+"""Setup, availability, reauth, unload and persistence of an entry, against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smscentre.const import DOMAIN
+from custom_components.smscentre.diagnostics import async_get_config_entry_diagnostics
+from custom_components.smscentre.smpp.channels import Channel
+from smscsim import SmscSimulator
+
+PASSWORD = "Zq9!pass"
+LINK = "binary_sensor.sms_center_test_link"
+
+
+@pytest.fixture(autouse=True)
+def _allow_sockets(socket_enabled: None) -> None:
+    """The simulator listens on 127.0.0.1."""
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SmscSimulator]:
+    """A running simulator."""
+    server = SmscSimulator(accounts={"test": PASSWORD})
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def make_entry(sim: SmscSimulator, **options: Any) -> MockConfigEntry:
+    """An entry pointing at the simulator, with fast keepalive."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="SMS Center (test)",
+        unique_id="test",
+        data={
+            "username": "test",
+            "password": PASSWORD,
+            "host": sim.host,
+            "port": sim.port,
+            "ssl": False,
+            "verify_ssl": True,
+            "sender": "",
+            "webhook_id": "abc123",
+        },
+        options={"backup_host": "", "enquire_link_interval": 5, "throughput": 1000} | options,
+    )
+
+
+async def wait_state(hass: HomeAssistant, entity_id: str, state: str, timeout: float = 5) -> None:
+    """Wait until an entity has a state (event driven through the state machine)."""
+    async with asyncio.timeout(timeout):
+        while (current := hass.states.get(entity_id)) is None or current.state != state:
+            await asyncio.sleep(0.02)
+
+
+async def test_setup_binds_and_shows_entities(hass: HomeAssistant, sim: SmscSimulator) -> None:
+    """A loaded entry is bound; the Link sensor is on, the counters are zero."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert [s.mode for s in sim.sessions] == ["transceiver"]
+    link = hass.states.get(LINK)
+    assert link.state == STATE_ON
+    assert link.attributes["server"] == f"{sim.host}:{sim.port}"
+    assert link.attributes["bind_mode"] == "transceiver"
+    for key in ("queued_messages", "sent_messages", "failed_messages"):
+        assert hass.states.get(f"sensor.sms_center_test_{key}").state == "0"
+
+
+async def test_link_sensor_follows_drops(hass: HomeAssistant, sim: SmscSimulator) -> None:
+    """Off when the link drops, on again once re-bound."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    seen: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            seen.append(event.data["new_state"].state) if event.data["entity_id"] == LINK else None
+        ),
+    )
+    sim.refuse_binds(0x08, duration=0.5)
+    sim.drop_all()
+    await wait_state(hass, LINK, STATE_OFF)
+    await wait_state(hass, LINK, STATE_ON, timeout=10)
+    assert seen[0] == STATE_OFF
+    assert seen[-1] == STATE_ON
+
+
+async def test_wrong_password_starts_reauth(hass: HomeAssistant, sim: SmscSimulator) -> None:
+    """A refused password at setup is an auth failure: reauth flow, no retry loop."""
+    sim.accounts["test"] = "other"
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+
+
+async def test_password_changed_at_runtime_starts_reauth(
+    hass: HomeAssistant, sim: SmscSimulator
+) -> None:
+    """The link asks for the password when the server starts refusing it."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    sim.accounts["test"] = "other"
+    sim.drop_all()
+    await wait_state(hass, LINK, STATE_OFF)
+    async with asyncio.timeout(5):
+        while not hass.config_entries.flow.async_progress_by_handler(DOMAIN):
+            await asyncio.sleep(0.02)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flows[0]["context"]["source"] == SOURCE_REAUTH
+
+
+async def test_unreachable_is_not_ready(hass: HomeAssistant, sim: SmscSimulator) -> None:
+    """Nothing listening: setup is retried later."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    await sim.stop()
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_unload_unbinds_and_leaves_nothing(hass: HomeAssistant, sim: SmscSimulator) -> None:
+    """Unload: UNBIND sent, socket closed, no task of ours left."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    await sim.wait_for(lambda s: not s.connections)
+    assert "unbind" in sim.closed_sessions[-1].close_reason
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("smscentre")]
+
+
+async def test_queued_messages_survive_a_restart(hass: HomeAssistant, sim: SmscSimulator) -> None:
+    """Messages queued while the link is down are saved on stop and sent once after."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    runtime = entry.runtime_data
+    sim.refuse_binds(0x08)
+    sim.drop_all()
+    await wait_state(hass, LINK, STATE_OFF)
+    numbers = [f"7999100{i:04d}" for i in range(25)]
+    result = await runtime.async_send(Channel.SMS, numbers, {"message": "Restart me"}, wait=0)
+    assert {m["status"] for m in result["messages"]} == {"queued"}
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not sim.accepted
+
+    sim.clear_faults()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await sim.wait_for(lambda s: len(s.accepted) == 25, timeout=10)
+    await asyncio.sleep(0.2)
+    assert sorted(s.destination_addr for s in sim.accepted) == numbers
+    assert sim.count_text("Restart me") == 25
+    await wait_state(hass, "sensor.sms_center_test_sent_messages", "25", timeout=5)
+
+
+async def test_diagnostics_redact_secrets(hass: HomeAssistant, sim: SmscSimulator) -> None:
+    """Password, login and numbers never reach diagnostics."""
+    entry = make_entry(sim, recipients=["79991234567"])
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    text = repr(diagnostics)
+    assert PASSWORD not in text
+    assert "79991234567" not in text
+    assert "'test'" not in text
+    assert diagnostics["runtime"]["link"]["state"] == "bound"
+    assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
