@@ -16,6 +16,7 @@ from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
 from .smpp.errors import AuthFailed, InvalidInput, LinkError
 from .smpp.redact import AIOSMPPLIB_LOGGER, SecretFilter
+from .webhook import async_ensure_webhook_id, async_setup_webhook
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:
     """Bind, restore the outbox and start the link."""
+    async_ensure_webhook_id(hass, entry)  # entries made before the webhook existed
     try:
         options = EntryOptions.from_entry(entry)
     except InvalidInput as err:
@@ -71,6 +73,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
     except BaseException:
         await runtime.async_stop()
         raise
+    await async_setup_webhook(hass, entry)  # only when enabled in the options
     # The legacy notify.smscentre_<login> service for YAML users; notify.py removes it on unload.
     hass.async_create_task(
         discovery.async_load_platform(
