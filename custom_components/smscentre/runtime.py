@@ -68,6 +68,10 @@ SAVE_DELAY = 1.0
 SENSOR_UPDATE_DELAY = 1.0
 DEFAULT_SEND_WAIT = 30.0
 EXPIRE_INTERVAL = 5.0
+# data_coding of a flash SMS (GSM 03.38 general data coding group): bit 4 says bits 1..0 hold
+# the message class, class 0 (00) is shown at once and not stored. The provider reads the
+# alphabet from bits 3..2 ("data_coding = coding * 4"): 0x10 GSM, 0x14 Latin-1, 0x18 UCS2.
+FLASH_CLASS_0 = 0x10
 
 type SmscConfigEntry = ConfigEntry[SmscRuntime]
 
@@ -343,6 +347,7 @@ class SmscRuntime:
         *,
         priority: Priority = Priority.NORMAL,
         sender: str | None = None,
+        flash: bool = False,
     ) -> list[OutboundMessage]:
         """Validate and build the messages of one request; raises InvalidInput."""
         if self.options.bind_mode == "receiver":
@@ -368,7 +373,7 @@ class SmscRuntime:
                 channel=str(channel),
                 priority=priority,
                 source=sender,
-                data_coding=encoded.data_coding,
+                data_coding=encoded.data_coding | (FLASH_CLASS_0 if flash else 0),
                 esm_class=encoded.esm_class,
                 parts=parts,
                 registered_delivery=registered,
@@ -385,11 +390,14 @@ class SmscRuntime:
         *,
         priority: Priority = Priority.NORMAL,
         sender: str | None = None,
+        flash: bool = False,
         wait: float = DEFAULT_SEND_WAIT,
     ) -> dict[str, Any]:
         """Queue one request and wait (up to ``wait`` s) for the SMSC's message ids."""
         try:
-            messages = self.prepare(channel, recipients, fields, priority=priority, sender=sender)
+            messages = self.prepare(
+                channel, recipients, fields, priority=priority, sender=sender, flash=flash
+            )
         except SmscError as err:
             raise translated_error(err) from err
         futures = self.outbox.add(messages)
@@ -403,7 +411,7 @@ class SmscRuntime:
                 translation_key="send_failed",
                 translation_placeholders={"error": first.error or "?"},
             )
-        encoding = {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(messages[0].data_coding, "gsm7")
+        encoding = {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(messages[0].data_coding & 0x0C, "gsm7")
         return {
             "messages": results,
             "encoding": encoding if messages else None,
