@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +28,6 @@ from .conftest import LOGIN, EntryFactory, unload_entry
 
 LEGACY = f"{DOMAIN}_{LOGIN}"
 TRANSLATIONS = Path(__file__).parent.parent / "custom_components" / DOMAIN / "translations"
-
-
-def _has_entity_translation() -> bool:
-    """Whether the notify entity's name is in the English translations yet."""
-    try:
-        strings = json.loads((TRANSLATIONS / "en.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return False
-    return "sms_to" in strings.get("entity", {}).get("notify", {})
 
 
 @pytest.fixture
@@ -80,11 +70,6 @@ async def test_one_entity_per_recipient(
         assert hass.states.get(entity_id).state == STATE_UNKNOWN
 
 
-@pytest.mark.xfail(
-    not _has_entity_translation(),
-    reason="entity.notify.sms_to is in _strings_services.en.json until merged into strings",
-    strict=True,
-)
 async def test_entity_name(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """The entity is named after its number."""
     entity_id = notify_entities(hass, init_integration)[f"{LOGIN}_notify_79991234567"]
