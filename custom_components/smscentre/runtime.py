@@ -68,6 +68,10 @@ SAVE_DELAY = 1.0
 SENSOR_UPDATE_DELAY = 1.0
 DEFAULT_SEND_WAIT = 30.0
 EXPIRE_INTERVAL = 5.0
+# data_coding of a flash SMS (GSM 03.38 general data coding group): bit 4 says bits 1..0 hold
+# the message class, class 0 (00) is shown at once and not stored. The provider reads the
+# alphabet from bits 3..2 ("data_coding = coding * 4"): 0x10 GSM, 0x14 Latin-1, 0x18 UCS2.
+FLASH_CLASS_0 = 0x10
 
 type SmscConfigEntry = ConfigEntry[SmscRuntime]
 
@@ -208,7 +212,7 @@ class SmscRuntime:
             on_incoming=self._incoming,
             on_report=self._report,
             on_hlr=self._hlr,
-            lookup=self.tracker.get,
+            lookup=self._lookup_sent,  # the current tracker, also after async_load
         )
         link_config = self.options.link
         ssl_context = None
@@ -235,8 +239,10 @@ class SmscRuntime:
             self.outbox.load(outbox)
         if tracker := stored.get("tracker"):
             self.tracker = SentTracker.from_dict(tracker, on_change=self._schedule_save)
-            self.receiver.lookup = self.tracker.get
         self._refresh_counters()
+
+    def _lookup_sent(self, message_id: str) -> SentRecord | None:
+        return self.tracker.get(message_id)
 
     async def async_connect(self) -> None:
         """First bind (raises LinkError subclasses for setup to map)."""
@@ -341,6 +347,7 @@ class SmscRuntime:
         *,
         priority: Priority = Priority.NORMAL,
         sender: str | None = None,
+        flash: bool = False,
     ) -> list[OutboundMessage]:
         """Validate and build the messages of one request; raises InvalidInput."""
         if self.options.bind_mode == "receiver":
@@ -366,7 +373,7 @@ class SmscRuntime:
                 channel=str(channel),
                 priority=priority,
                 source=sender,
-                data_coding=encoded.data_coding,
+                data_coding=encoded.data_coding | (FLASH_CLASS_0 if flash else 0),
                 esm_class=encoded.esm_class,
                 parts=parts,
                 registered_delivery=registered,
@@ -383,11 +390,14 @@ class SmscRuntime:
         *,
         priority: Priority = Priority.NORMAL,
         sender: str | None = None,
+        flash: bool = False,
         wait: float = DEFAULT_SEND_WAIT,
     ) -> dict[str, Any]:
         """Queue one request and wait (up to ``wait`` s) for the SMSC's message ids."""
         try:
-            messages = self.prepare(channel, recipients, fields, priority=priority, sender=sender)
+            messages = self.prepare(
+                channel, recipients, fields, priority=priority, sender=sender, flash=flash
+            )
         except SmscError as err:
             raise translated_error(err) from err
         futures = self.outbox.add(messages)
@@ -401,7 +411,7 @@ class SmscRuntime:
                 translation_key="send_failed",
                 translation_placeholders={"error": first.error or "?"},
             )
-        encoding = {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(messages[0].data_coding, "gsm7")
+        encoding = {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(messages[0].data_coding & 0x0C, "gsm7")
         return {
             "messages": results,
             "encoding": encoding if messages else None,
