@@ -380,8 +380,8 @@ async def start_and_configure(
 
     async def http_up() -> bool | None:
         hass.check_alive()
-        async with client.session.get(f"{client.base}/api/") as resp:
-            return True if resp.status == 401 else None  # up, and asks for a token
+        async with client.session.get(f"{client.base}/auth/providers") as resp:
+            return True if resp.status == 200 else None
 
     await wait_for("Home Assistant's HTTP server", http_up, START_TIMEOUT)
     if fresh:
