@@ -171,13 +171,44 @@ def point_entries_at(config: Path, port: int) -> None:
         path.write_text(json.dumps(stored, indent=2))
 
 
-def start_hass(config: Path, http_port: int, http_host: str) -> Child:
-    env = os.environ | {
-        "SMSCENTRE_DEV_HTTP_PORT": str(http_port),
-        "SMSCENTRE_DEV_HTTP_HOST": http_host,
-    }
+def write_http_config(config: Path, port: int, host: str) -> None:
+    """Before a start: Home Assistant's HTTP server on `host`:`port`.
+
+    Since 2026.10 the HTTP settings live in .storage/http (YAML is migrated once, then tried as
+    a "pending" config that is reverted with a restart unless confirmed in the UI), so they are
+    written there as the confirmed ("stable") config.
+    """
+    (config / ".storage" / "http").write_text(
+        json.dumps(
+            {
+                "version": 2,
+                "minor_version": 2,
+                "key": "http",
+                "data": {
+                    "stable": {
+                        "server_port": port,
+                        "server_host": [host],
+                        "cors_allowed_origins": ["https://cast.home-assistant.io"],
+                        "login_attempts_threshold": -1,
+                        "ip_ban_enabled": True,
+                        "ssl_profile": "modern",
+                        "use_x_frame_options": True,
+                        "created_at": "2026-01-01T00:00:00+00:00",
+                        "error": None,
+                        "error_message": None,
+                    },
+                    "pending": None,
+                    "yaml_migration_done": True,
+                },
+            },
+            indent=2,
+        )
+    )
+
+
+def start_hass(config: Path) -> Child:
     hass = Path(sys.executable).with_name("hass")
-    return Child("hass", [str(hass), "-c", str(config), "--skip-pip"], config / "hass.out", env=env)
+    return Child("hass", [str(hass), "-c", str(config), "--skip-pip"], config / "hass.out")
 
 
 # --- Home Assistant over HTTP ---------------------------------------------------------------
@@ -380,8 +411,9 @@ async def start_and_configure(
 
     async def http_up() -> bool | None:
         hass.check_alive()
+        # Any answer means the server is up (400 before onboarding, 200 after).
         async with client.session.get(f"{client.base}/auth/providers") as resp:
-            return True if resp.status == 200 else None
+            return True if resp.status < 500 else None
 
     await wait_for("Home Assistant's HTTP server", http_up, START_TIMEOUT)
     if fresh:
@@ -447,7 +479,7 @@ async def smoke(client: HomeAssistantClient, control: str, entry_id: str) -> Non
         if not messages or messages[0]["recipient"] != "79991234567":
             raise SmokeFailure(f"send_sms response: {answer['service_response']}")
         message_id = messages[0]["message_id"]
-        log(f"smscentre.send_sms answered message_id {message_id}")
+        log(f"smscentre.send_sms: {json.dumps(answer['service_response'])}")
 
         notify = entities.get("notify", [])
         if not notify:
@@ -482,7 +514,21 @@ async def smoke(client: HomeAssistantClient, control: str, entry_id: str) -> Non
         )
         if report["data"].get("status") != "delivered":
             raise SmokeFailure(f"delivery report: {report['data']}")
-        log("smscentre_delivery_report: delivered")
+        log(f"smscentre_delivery_report: {json.dumps(report['data'])}")
+
+        answer = await client.call(
+            DOMAIN, "query_status", {"message_id": message_id}, response=True
+        )
+        log(f"smscentre.query_status: {json.dumps(answer['service_response'])}")
+        if answer["service_response"].get("state") != "delivered":
+            raise SmokeFailure(f"query_status: {answer['service_response']}")
+
+        answer = await client.call(
+            DOMAIN, "hlr_lookup", {"recipient": "+7 999 123-45-67", "timeout": 20}, response=True
+        )
+        log(f"smscentre.hlr_lookup: {json.dumps(answer['service_response'], ensure_ascii=False)}")
+        if answer["service_response"].get("phone") != "79991234567":
+            raise SmokeFailure(f"hlr_lookup: {answer['service_response']}")
 
         async with session.post(
             f"{control}/deliver",
@@ -500,7 +546,7 @@ async def smoke(client: HomeAssistantClient, control: str, entry_id: str) -> Non
         data = incoming["data"]
         if data.get("sender") != "79995556677" or data.get("config_entry_id") != entry_id:
             raise SmokeFailure(f"incoming SMS event: {data}")
-        log("smscentre_incoming_sms seen on the websocket")
+        log(f"smscentre_incoming_sms: {json.dumps(data, ensure_ascii=False)}")
 
         event_entities = entities.get("event", [])
 
@@ -557,7 +603,8 @@ async def run(args: argparse.Namespace) -> int:
         sim = start_simulator(state, sim_port, control_port)
         children.append(sim)
         control = f"http://127.0.0.1:{control_port}"
-        hass = start_hass(config, http_port, args.host)
+        write_http_config(config, http_port, args.host)
+        hass = start_hass(config)
         children.append(hass)
         base = f"http://127.0.0.1:{http_port}"
         timeout = aiohttp.ClientTimeout(total=STEP_TIMEOUT)
