@@ -319,3 +319,28 @@ async def test_backup_takeover_and_return(
         drill.assert_no_tasks_left()
         await drill.sim.stop()
         await backup.stop()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Not fixable within SMPP 3.4 as the provider offers it: an attempt accepted without a "
+        "SUBMIT_SM_RESP, then an outage longer than the provider's one-minute duplicate "
+        "window. No message id, so no QUERY_SM; the 0x45 duplicate answer has expired. The "
+        "policy resends (never lose a message), so the SMSC may bill the text twice."
+    ),
+)
+async def test_unanswered_then_outage_beyond_duplicate_window(
+    drill: Drill, record_property: Record
+) -> None:
+    """Accepted without a response, then binds refused for longer than the duplicate window."""
+    sim = drill.sim
+    sim.drop_responses(3)
+    texts = await drill.send(3, "beyond")
+    await sim.wait_for(lambda s: len(s.accepted) == 3, timeout=ps(50))
+    fault_at = time.monotonic()
+    sim.refuse_binds(0x08, duration=DUPLICATE_WINDOW * 1.2)
+    sim.drop_all()
+    done = await drill.wait_sent(texts, timeout=ps(600))
+    report(record_property, "beyond_duplicate_window", resent_after_s=done - fault_at)
+    drill.assert_exactly_once(texts)
