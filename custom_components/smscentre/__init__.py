@@ -15,6 +15,7 @@ from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
 from .smpp.errors import AuthFailed, InvalidInput, LinkError
 from .smpp.redact import AIOSMPPLIB_LOGGER, SecretFilter
+from .webhook import async_ensure_webhook_id, async_setup_webhook
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:
     """Bind, restore the outbox and start the link."""
+    async_ensure_webhook_id(hass, entry)  # entries made before the webhook existed
     try:
         options = EntryOptions.from_entry(entry)
     except InvalidInput as err:
@@ -70,6 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
     except BaseException:
         await runtime.async_stop()
         raise
+    await async_setup_webhook(hass, entry)  # only when enabled in the options
     return True
 
 

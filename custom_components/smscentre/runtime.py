@@ -208,7 +208,7 @@ class SmscRuntime:
             on_incoming=self._incoming,
             on_report=self._report,
             on_hlr=self._hlr,
-            lookup=self.tracker.get,
+            lookup=self._lookup_sent,  # the current tracker, also after async_load
         )
         link_config = self.options.link
         ssl_context = None
@@ -235,8 +235,10 @@ class SmscRuntime:
             self.outbox.load(outbox)
         if tracker := stored.get("tracker"):
             self.tracker = SentTracker.from_dict(tracker, on_change=self._schedule_save)
-            self.receiver.lookup = self.tracker.get
         self._refresh_counters()
+
+    def _lookup_sent(self, message_id: str) -> SentRecord | None:
+        return self.tracker.get(message_id)
 
     async def async_connect(self) -> None:
         """First bind (raises LinkError subclasses for setup to map)."""
