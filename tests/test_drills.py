@@ -300,6 +300,10 @@ async def test_backup_takeover_and_return(
         await _wait_link(drill, lambda st: st.bound and not st.on_backup, timeout=ps(120))
         returned = time.monotonic()
         done = await drill.wait_sent(texts, timeout=ps(600))
+        # the burst may be over by now (DRILL_SCALE=10): messages after the return go there
+        after = await drill.send(50, "returned", first_number=900)
+        await drill.wait_sent(after, timeout=ps(300))
+        texts += after
         figures = drill.assert_exactly_once(texts)
         assert not drill.runtime.link.status.on_backup
         report(
@@ -313,7 +317,7 @@ async def test_backup_takeover_and_return(
             **figures,
         )
         assert len(backup.accepted) >= 100
-        assert len(primary.accepted) > 0
+        assert len(primary.accepted) >= 50
     finally:
         await drill.unload()
         drill.assert_no_tasks_left()
