@@ -10,7 +10,7 @@ import logging
 import time
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -313,7 +313,20 @@ class SmscRuntime:
     # --- link callbacks ----------------------------------------------------------------
     @callback
     def _status_changed(self, status: LinkStatus) -> None:
+        if status.bound:
+            self._dismiss_reauth()
         async_dispatcher_send(self.hass, signal_status(self.entry.entry_id), status)
+
+    @callback
+    def _dismiss_reauth(self) -> None:
+        """Bound again with the stored password: a request for a new one is stale.
+
+        Repeated 0x0D from a server that knew this login starts reauthentication (the
+        password most likely changed), yet a provider outage refuses binds with 0x0D too; once
+        the link binds, the password is fine and the request must not linger.
+        """
+        for flow in self.entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
+            self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     @callback
     def _auth_failed(self, err: LinkError) -> None:
