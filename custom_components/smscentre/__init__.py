@@ -10,7 +10,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, discovery
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import CONF_PASSWORD, DOMAIN, MAX_PASSWORD_LENGTH
 from .notify import CONF_ENTRY_ID, legacy_service_name
 from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
@@ -33,6 +33,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:
     """Bind, restore the outbox and start the link."""
     async_ensure_webhook_id(hass, entry)  # entries made before the webhook existed
+    if len(entry.data[CONF_PASSWORD]) > MAX_PASSWORD_LENGTH:
+        # SMPP 3.4 carries at most 8 characters: ask for a password that fits
+        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="password_too_long")
     try:
         options = EntryOptions.from_entry(entry)
     except InvalidInput as err:

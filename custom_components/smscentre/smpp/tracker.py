@@ -127,7 +127,7 @@ class SentTracker:
         return {
             "version": STORAGE_VERSION,
             "records": [
-                [r.local_id, r.recipient, r.channel, r.submitted_at, r.parts, r.message_ids]
+                [r.local_id, r.recipient, r.channel, r.submitted_at, r.parts, list(r.message_ids)]
                 for r in self._records.values()
             ],
         }
