@@ -330,3 +330,28 @@ async def test_legacy_service_after_unload(
     await service.async_register_services()
     assert not hass.services.has_service(NOTIFY_DOMAIN, "smscentre_late")
     assert simulator.submits == []
+
+
+async def test_removed_recipient_loses_its_entity(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Taking a number out of the default recipients removes its notify entity."""
+    registry = er.async_get(hass)
+    before = {
+        e.unique_id
+        for e in er.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if e.domain == "notify"
+    }
+    assert f"{LOGIN}_notify_79991234567" in before
+    hass.config_entries.async_update_entry(
+        init_integration,
+        options={**init_integration.options, "recipients": ["79997654321"]},
+    )
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    after = {
+        e.unique_id
+        for e in er.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if e.domain == "notify"
+    }
+    assert after == {f"{LOGIN}_notify_79997654321"}

@@ -9,6 +9,7 @@ from homeassistant.components.notify import (
     ATTR_DATA,
     ATTR_TARGET,
     ATTR_TITLE,
+    DOMAIN as NOTIFY_DOMAIN,
     BaseNotificationService,
     NotifyEntity,
     NotifyEntityFeature,
@@ -17,7 +18,7 @@ from homeassistant.components.notify.legacy import NOTIFY_SERVICES
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.util import slugify
@@ -124,8 +125,14 @@ async def async_setup_entry(
     entry: SmscConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """One notify entity per default recipient."""
-    async_add_entities(SmscNotifyEntity(entry, number) for number in default_recipients(entry))
+    """One notify entity per default recipient; entities of removed recipients go away."""
+    entities = [SmscNotifyEntity(entry, number) for number in default_recipients(entry)]
+    wanted = {entity.unique_id for entity in entities}
+    registry = er.async_get(hass)
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if registered.domain == NOTIFY_DOMAIN and registered.unique_id not in wanted:
+            registry.async_remove(registered.entity_id)
+    async_add_entities(entities)
 
 
 class SmscNotifyEntity(SmscEntity, NotifyEntity):
