@@ -113,7 +113,10 @@ PROBE_ERRORS = [
 @pytest.fixture
 def mock_setup_entry() -> Generator[AsyncMock]:
     """Keep the integration itself out of the flow tests."""
-    with patch("custom_components.smscentre.async_setup_entry", return_value=True) as mock:
+    with (
+        patch("custom_components.smscentre.async_setup_entry", return_value=True) as mock,
+        patch("custom_components.smscentre.async_unload_entry", return_value=True),
+    ):
         yield mock
 
 
@@ -776,9 +779,12 @@ async def test_options_flow_errors(
 @pytest.mark.parametrize(
     ("options", "query"),
     [
-        ({}, ""),
-        ({CONF_WEBHOOK_SECRET: "s3cret"}, "?md5=s3cret"),
-        ({CONF_WEBHOOK_SECRET: "s3cret", CONF_WEBHOOK_HASH: "crc32"}, "?crc32=s3cret"),
+        ({}, "?fmt=3&charset=utf-8"),
+        ({CONF_WEBHOOK_SECRET: "s3cret"}, "?fmt=3&charset=utf-8&md5=s3cret"),
+        (
+            {CONF_WEBHOOK_SECRET: "s3cret", CONF_WEBHOOK_HASH: "crc32"},
+            "?fmt=3&charset=utf-8&crc32=s3cret",
+        ),
     ],
 )
 async def test_options_flow_webhook_url(

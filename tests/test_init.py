@@ -193,3 +193,18 @@ async def test_diagnostics_redact_secrets(hass: HomeAssistant, sim: SmscSimulato
     assert "'test'" not in text
     assert diagnostics["runtime"]["link"]["state"] == "bound"
     assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
+
+
+async def test_overlong_stored_password_asks_for_a_new_one(
+    hass: HomeAssistant, sim: SmscSimulator
+) -> None:
+    """A hand-edited password over SMPP's 8 characters: reauth, not a crash."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, data=entry.data | {"password": "123456789"})
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+    assert not sim.binds

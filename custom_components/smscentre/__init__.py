@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.const import CONF_NAME, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, discovery
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import CONF_PASSWORD, DOMAIN, MAX_PASSWORD_LENGTH
+from .notify import CONF_ENTRY_ID, legacy_service_name
 from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
 from .smpp.errors import AuthFailed, InvalidInput, LinkError
 from .smpp.redact import AIOSMPPLIB_LOGGER, SecretFilter
+from .webhook import async_ensure_webhook_id, async_setup_webhook
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +32,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:
     """Bind, restore the outbox and start the link."""
+    async_ensure_webhook_id(hass, entry)  # entries made before the webhook existed
+    if len(entry.data[CONF_PASSWORD]) > MAX_PASSWORD_LENGTH:
+        # SMPP 3.4 carries at most 8 characters: ask for a password that fits
+        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="password_too_long")
     try:
         options = EntryOptions.from_entry(entry)
     except InvalidInput as err:
@@ -70,6 +76,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
     except BaseException:
         await runtime.async_stop()
         raise
+    await async_setup_webhook(hass, entry)  # only when enabled in the options
+    # The legacy notify.smscentre_<login> service for YAML users; notify.py removes it on unload.
+    hass.async_create_task(
+        discovery.async_load_platform(
+            hass,
+            Platform.NOTIFY,
+            DOMAIN,
+            {CONF_ENTRY_ID: entry.entry_id, CONF_NAME: legacy_service_name(entry)},
+            {},
+        ),
+        eager_start=True,
+    )
     return True
 
 

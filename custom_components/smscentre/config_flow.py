@@ -16,9 +16,8 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers import translation
-from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -81,6 +80,7 @@ from .const import (
 from .smpp.channels import normalize_phone
 from .smpp.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
 from .smpp.link import LinkConfig, build_system_type, probe_bind
+from .webhook import webhook_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -191,18 +191,6 @@ def link_config(data: Mapping[str, Any]) -> LinkConfig:
         verify_ssl=data[CONF_VERIFY_SSL],
         bind_mode="transceiver",
     )
-
-
-def webhook_url(hass: HomeAssistant, webhook_id: str, options: Mapping[str, Any]) -> str:
-    """Return the address to give SMS Center; raises NoURLAvailableError.
-
-    Only an address reachable from outside is useful to the provider. The secret goes in a
-    query parameter named after the hash the provider signs with (``?md5=<secret>``).
-    """
-    url = webhook.async_generate_url(hass, webhook_id, allow_internal=False)
-    if secret := options[CONF_WEBHOOK_SECRET]:
-        url = f"{url}?{options[CONF_WEBHOOK_HASH]}={secret}"
-    return url
 
 
 def _validate_connection(
@@ -449,12 +437,17 @@ class SmscOptionsFlow(OptionsFlowWithReload):
 
     async def _async_webhook_url(self, options: Mapping[str, Any]) -> str:
         """Return the webhook address, or a translated hint when there is none."""
-        try:
-            return webhook_url(self.hass, self.config_entry.data[CONF_WEBHOOK_ID], options)
-        except NoURLAvailableError:
+        url = webhook_url(
+            self.hass,
+            self.config_entry,
+            secret=options.get(CONF_WEBHOOK_SECRET) or "",
+            hash_kind=options.get(CONF_WEBHOOK_HASH),
+        )
+        if url is None:
             strings = await translation.async_get_translations(
                 self.hass, self.hass.config.language, "exceptions", {DOMAIN}
             )
             return strings.get(
                 f"component.{DOMAIN}.exceptions.no_webhook_url.message", NO_WEBHOOK_URL_HINT
             )
+        return url

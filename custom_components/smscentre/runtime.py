@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 import itertools
 import logging
 import time
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -64,10 +64,15 @@ from .smpp.tracker import SentRecord, SentTracker
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION = 1
-SAVE_DELAY = 1.0
+OUTBOX_SAVE_DELAY = 1.0
+SENT_SAVE_DELAY = 10.0
 SENSOR_UPDATE_DELAY = 1.0
 DEFAULT_SEND_WAIT = 30.0
 EXPIRE_INTERVAL = 5.0
+# data_coding of a flash SMS (GSM 03.38 general data coding group): bit 4 says bits 1..0 hold
+# the message class, class 0 (00) is shown at once and not stored. The provider reads the
+# alphabet from bits 3..2 ("data_coding = coding * 4"): 0x10 GSM, 0x14 Latin-1, 0x18 UCS2.
+FLASH_CLASS_0 = 0x10
 
 type SmscConfigEntry = ConfigEntry[SmscRuntime]
 
@@ -100,6 +105,54 @@ def translated_error(err: SmscError) -> HomeAssistantError:
         translation_key=err.key,
         translation_placeholders=err.placeholders,
     )
+
+
+class CoalescedSave:
+    """Save a store at most once per ``delay`` seconds, however often things change.
+
+    ``schedule`` is O(1) (it runs for every message part); the data is built in the event
+    loop when the timer fires and serialized in the executor; ``async_flush`` writes the
+    final state on stop.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        store: Store[dict[str, Any]],
+        data: Callable[[], dict[str, Any]],
+        delay: float,
+    ) -> None:
+        """Remember what to save and how often."""
+        self._hass = hass
+        self._store = store
+        self._data = data
+        self._delay = delay
+        self._timer: CALLBACK_TYPE | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @callback
+    def schedule(self) -> None:
+        """Something changed: save within ``delay``."""
+        if self._timer is None and not self._closed:
+            self._timer = async_call_later(self._hass, self._delay, self._fire)
+
+    @callback
+    def _fire(self, _now: Any) -> None:
+        self._timer = None
+        self._task = self._hass.async_create_task(
+            self._store.async_save(self._data()), "smscentre save", eager_start=False
+        )
+
+    async def async_flush(self) -> None:
+        """Stop scheduling and write the current state now."""
+        self._closed = True
+        if self._timer is not None:
+            self._timer()
+            self._timer = None
+        if self._task is not None:
+            await self._task
+        await self._store.async_save(self._data())
 
 
 @dataclass(slots=True)
@@ -189,20 +242,27 @@ class SmscRuntime:
     def __post_init__(self) -> None:
         """Build the parts; nothing runs yet."""
         entry_id = self.entry.entry_id
+        # snapshots are built in the event loop and serialized in the executor
         self.store = Store(
-            self.hass,
-            STORAGE_VERSION,
-            f"{DOMAIN}.{entry_id}",
-            serialize_in_event_loop=False,
+            self.hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.outbox", serialize_in_event_loop=False
         )
-        self.tracker = SentTracker(on_change=self._schedule_save)
+        self.sent_store = Store(
+            self.hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.sent", serialize_in_event_loop=False
+        )
+        self.tracker = SentTracker(on_change=self._sent_changed)
         self.outbox = Outbox(
             window=self.options.window,
             # 0 = no rate limit: not offered by the options flow (1..1000), only written into
             # an entry on purpose (scripts/bench measures the send path without the limiter)
             throughput=self.options.throughput or None,
-            on_change=self._schedule_save,
+            on_change=self._outbox_changed,
             on_done=self._message_done,
+        )
+        self._outbox_saver = CoalescedSave(
+            self.hass, self.store, self.outbox.snapshot, OUTBOX_SAVE_DELAY
+        )
+        self._sent_saver = CoalescedSave(
+            self.hass, self.sent_store, self.tracker.as_dict, SENT_SAVE_DELAY
         )
         self.rules = Rules()
         self.receiver = Receiver(
@@ -210,7 +270,7 @@ class SmscRuntime:
             on_incoming=self._incoming,
             on_report=self._report,
             on_hlr=self._hlr,
-            lookup=self.tracker.get,
+            lookup=self._lookup_sent,  # the current tracker, also after async_load
         )
         link_config = self.options.link
         ssl_context = None
@@ -230,15 +290,14 @@ class SmscRuntime:
     # --- lifecycle ---------------------------------------------------------------------
     async def async_load(self) -> None:
         """Restore the outbox and the sent-message map after a restart."""
-        stored = await self.store.async_load()
-        if not stored:
-            return
-        if outbox := stored.get("outbox"):
+        if outbox := await self.store.async_load():
             self.outbox.load(outbox)
-        if tracker := stored.get("tracker"):
-            self.tracker = SentTracker.from_dict(tracker, on_change=self._schedule_save)
-            self.receiver.lookup = self.tracker.get
+        if sent := await self.sent_store.async_load():
+            self.tracker.load(sent)
         self._refresh_counters()
+
+    def _lookup_sent(self, message_id: str) -> SentRecord | None:
+        return self.tracker.get(message_id)
 
     async def async_connect(self) -> None:
         """First bind (raises LinkError subclasses for setup to map)."""
@@ -270,7 +329,8 @@ class SmscRuntime:
         self.outbox.close()
         for future in self._hlr_waiters.values():
             future.cancel()
-        await self.store.async_save(self._data_to_save())
+        await self._outbox_saver.async_flush()
+        await self._sent_saver.async_flush()
 
     @callback
     def _housekeeping(self, _now: Any = None) -> None:
@@ -279,13 +339,14 @@ class SmscRuntime:
 
     # --- persistence ---------------------------------------------------------------------
     @callback
-    def _schedule_save(self) -> None:
-        if not self._stopped:
-            self.store.async_delay_save(self._data_to_save, SAVE_DELAY)
-        self._schedule_counters()
+    def _sent_changed(self) -> None:
+        self._sent_saver.schedule()
 
-    def _data_to_save(self) -> dict[str, Any]:
-        return {"outbox": self.outbox.snapshot(), "tracker": self.tracker.as_dict()}
+    @callback
+    def _outbox_changed(self) -> None:
+        """Called about twice per part: O(1), everything coalesced."""
+        self._outbox_saver.schedule()
+        self._schedule_counters()
 
     # --- counters ------------------------------------------------------------------------
     @callback
@@ -309,7 +370,20 @@ class SmscRuntime:
     # --- link callbacks ----------------------------------------------------------------
     @callback
     def _status_changed(self, status: LinkStatus) -> None:
+        if status.bound:
+            self._dismiss_reauth()
         async_dispatcher_send(self.hass, signal_status(self.entry.entry_id), status)
+
+    @callback
+    def _dismiss_reauth(self) -> None:
+        """Bound again with the stored password: a request for a new one is stale.
+
+        Repeated 0x0D from a server that knew this login starts reauthentication (the
+        password most likely changed), yet a provider outage refuses binds with 0x0D too; once
+        the link binds, the password is fine and the request must not linger.
+        """
+        for flow in self.entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
+            self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     @callback
     def _auth_failed(self, err: LinkError) -> None:
@@ -343,6 +417,7 @@ class SmscRuntime:
         *,
         priority: Priority = Priority.NORMAL,
         sender: str | None = None,
+        flash: bool = False,
     ) -> list[OutboundMessage]:
         """Validate and build the messages of one request; raises InvalidInput."""
         if self.options.bind_mode == "receiver":
@@ -368,7 +443,7 @@ class SmscRuntime:
                 channel=str(channel),
                 priority=priority,
                 source=sender,
-                data_coding=encoded.data_coding,
+                data_coding=encoded.data_coding | (FLASH_CLASS_0 if flash else 0),
                 esm_class=encoded.esm_class,
                 parts=parts,
                 registered_delivery=registered,
@@ -385,11 +460,14 @@ class SmscRuntime:
         *,
         priority: Priority = Priority.NORMAL,
         sender: str | None = None,
+        flash: bool = False,
         wait: float = DEFAULT_SEND_WAIT,
     ) -> dict[str, Any]:
         """Queue one request and wait (up to ``wait`` s) for the SMSC's message ids."""
         try:
-            messages = self.prepare(channel, recipients, fields, priority=priority, sender=sender)
+            messages = self.prepare(
+                channel, recipients, fields, priority=priority, sender=sender, flash=flash
+            )
         except SmscError as err:
             raise translated_error(err) from err
         futures = self.outbox.add(messages)
@@ -403,7 +481,7 @@ class SmscRuntime:
                 translation_key="send_failed",
                 translation_placeholders={"error": first.error or "?"},
             )
-        encoding = {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(messages[0].data_coding, "gsm7")
+        encoding = {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(messages[0].data_coding & 0x0C, "gsm7")
         return {
             "messages": results,
             "encoding": encoding if messages else None,

@@ -38,6 +38,17 @@ _SAFE_FIELDS = frozenset(
 )
 
 
+# aiosmpplib reports an ordinary link drop from inside its sender loop at ERROR; the link's
+# supervisor already says once that the link is down, so these go to DEBUG.
+_EXPECTED_ON_DROP = frozenset(
+    {
+        "SMPP message could not be sent",
+        "Error while shutting down SMSC connection",
+        "Timed out while waiting for ENQUIRE_LINK response",
+    }
+)
+
+
 def redact_text(text: str, secrets: Iterable[str]) -> str:
     """Replace every secret (at least 3 characters long) in text."""
     for secret in secrets:
@@ -87,6 +98,10 @@ class SafeStructuredLogger(StructuredLogger):
         """Forward the message with only the safe fields; never the PDU or message."""
         fields = {k: v for k, v in kwargs.items() if k in _SAFE_FIELDS}
         text = str(msg)
+        if text in _EXPECTED_ON_DROP and level > logging.DEBUG:
+            level = logging.DEBUG
+            if not AIOSMPPLIB_LOGGER.isEnabledFor(level):
+                return
         if args and isinstance(args[0], tuple) and args[0]:
             with contextlib.suppress(TypeError, ValueError):
                 text = text % args[0]

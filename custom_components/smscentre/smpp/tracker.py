@@ -1,17 +1,177 @@
-"""Sent messages by SMSC message id, for report correlation."""
+"""What we sent, by SMSC message id: delivery reports and HLR results are matched against it.
+
+Records live ``ttl`` seconds (3 days by default, the longest a delivery report may reasonably
+take) and are kept in the order they were added, so expiring is O(expired). The tracker must
+survive a restart: the Home Assistant layer saves ``as_dict()`` with a delayed save whenever
+``on_change`` fires and rebuilds it with ``from_dict()``.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .outbox import OutboundMessage
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TTL = 3 * 24 * 3600.0
+STORAGE_VERSION = 1
 
 
 @dataclass(slots=True)
 class SentRecord:
-    """A submitted message: one SMSC message id per part."""
+    """One message accepted by the SMSC."""
 
     local_id: str
     recipient: str
     channel: str
-    submitted_at: float
+    submitted_at: float  # wall clock, when the last part was acknowledged
     parts: int
-    message_ids: list[str]
+    message_ids: list[str]  # distinct SMSC ids of its parts (one id for all parts by default)
+
+    @classmethod
+    def from_message(cls, message: OutboundMessage) -> SentRecord:
+        """Build the record of a sent ``OutboundMessage`` (ids of suppressed parts are None)."""
+        ids = list(dict.fromkeys(i for i in message.message_ids if i is not None))
+        return cls(
+            local_id=message.local_id,
+            recipient=message.recipient,
+            channel=str(message.channel),
+            submitted_at=message.finished_at or time.time(),
+            parts=len(message.parts),
+            message_ids=ids,
+        )
+
+
+class SentTracker:
+    """Map SMSC message id -> SentRecord, bounded by age."""
+
+    def __init__(
+        self,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.time,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        """Start empty."""
+        self.ttl = ttl
+        self._clock = clock
+        self.on_change = on_change
+        self._records: OrderedDict[str, SentRecord] = OrderedDict()  # local_id, oldest first
+        self._by_id: dict[str, SentRecord] = {}
+
+    def __len__(self) -> int:
+        """Number of records kept."""
+        return len(self._records)
+
+    def __contains__(self, message_id: object) -> bool:
+        """Whether an SMSC message id is known."""
+        return message_id in self._by_id
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    def _insert(self, record: SentRecord) -> None:
+        old = self._records.pop(record.local_id, None)
+        if old is not None:
+            self._unindex(old)
+        self._records[record.local_id] = record
+        for message_id in record.message_ids:
+            self._by_id[message_id] = record
+
+    def _unindex(self, record: SentRecord) -> None:
+        by_id = self._by_id
+        for message_id in record.message_ids:
+            if by_id.get(message_id) is record:
+                del by_id[message_id]
+
+    def add(self, record: SentRecord) -> None:
+        """Keep a record; a record with the same local_id replaces the older one."""
+        self._insert(record)
+        self._changed()
+
+    def get(self, message_id: str) -> SentRecord | None:
+        """Return the record holding this SMSC message id."""
+        return self._by_id.get(message_id)
+
+    def get_local(self, local_id: str) -> SentRecord | None:
+        """Return the record of one of our local ids."""
+        return self._records.get(local_id)
+
+    def expire(self, now: float | None = None) -> int:
+        """Drop records older than ``ttl``; return how many went. O(expired)."""
+        if now is None:
+            now = self._clock()
+        limit = now - self.ttl
+        records = self._records
+        dropped = 0
+        while records:
+            record = next(iter(records.values()))
+            if record.submitted_at > limit:
+                break
+            records.popitem(last=False)
+            self._unindex(record)
+            dropped += 1
+        if dropped:
+            self._changed()
+        return dropped
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a compact JSON-able form (one list per record)."""
+        return {
+            "version": STORAGE_VERSION,
+            "records": [
+                [r.local_id, r.recipient, r.channel, r.submitted_at, r.parts, list(r.message_ids)]
+                for r in self._records.values()
+            ],
+        }
+
+    def load(self, data: Mapping[str, Any] | None) -> None:
+        """Add the records of ``as_dict()`` output; malformed entries are skipped."""
+        if not data:
+            return
+        if data.get("version") != STORAGE_VERSION:
+            _LOGGER.warning(
+                "Ignoring sent-message records of unknown version %s", data.get("version")
+            )
+            return
+        skipped = 0
+        for row in data.get("records") or ():
+            try:
+                local_id, recipient, channel, submitted_at, parts, ids = row
+                record = SentRecord(
+                    str(local_id),
+                    str(recipient),
+                    str(channel),
+                    float(submitted_at),
+                    int(parts),
+                    [str(i) for i in ids],
+                )
+            except TypeError, ValueError:
+                skipped += 1
+                continue
+            self._insert(record)
+        if skipped:
+            _LOGGER.warning("Skipped %d malformed sent-message records", skipped)
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Mapping[str, Any] | None,
+        *,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.time,
+        on_change: Callable[[], None] | None = None,
+    ) -> SentTracker:
+        """Rebuild a tracker from ``as_dict()`` output, dropping what expired meanwhile."""
+        tracker = cls(ttl, clock)
+        tracker.load(data)
+        tracker.expire()
+        tracker.on_change = on_change
+        return tracker

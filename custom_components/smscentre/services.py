@@ -1,0 +1,303 @@
+"""Actions of SMS Center: one per channel, plus HLR lookup, ping and status query.
+
+Registered once in ``async_setup``. Each action resolves its config entry (``config_entry_id``,
+needed only when several accounts are loaded), hands the fields to the entry's runtime (which
+validates them through the core and raises translated errors) and returns what the SMSC
+answered when the caller asks for a response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+import re
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
+
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    DOMAIN,
+    MAX_SENDER_ALPHA_LENGTH,
+    MAX_SENDER_DIGITS_LENGTH,
+)
+from .runtime import SmscConfigEntry, SmscRuntime
+from .smpp.channels import DEFAULT_VOICE, Channel
+from .smpp.outbox import Priority
+
+SERVICE_SEND_SMS = "send_sms"
+SERVICE_CALL = "call"
+SERVICE_SEND_TELEGRAM_CODE = "send_telegram_code"
+SERVICE_SEND_BOT_MESSAGE = "send_bot_message"
+SERVICE_SEND_VIBER = "send_viber"
+SERVICE_SEND_SOCIAL = "send_social"
+SERVICE_SEND_EMAIL = "send_email"
+SERVICE_HLR_LOOKUP = "hlr_lookup"
+SERVICE_PING = "ping"
+SERVICE_QUERY_STATUS = "query_status"
+
+ATTR_RECIPIENTS = "recipients"
+ATTR_RECIPIENT = "recipient"
+ATTR_MESSAGE = "message"
+ATTR_SENDER = "sender"
+ATTR_PRIORITY = "priority"
+ATTR_COMMENT = "comment"
+ATTR_FLASH = "flash"
+ATTR_VOICE = "voice"
+ATTR_PARAM = "param"
+ATTR_CODE = "code"
+ATTR_BOT = "bot"
+ATTR_SUBJECT = "subject"
+ATTR_TIMEOUT = "timeout"
+ATTR_MESSAGE_ID = "message_id"
+
+PRIORITY_NORMAL = "normal"
+PRIORITY_URGENT = "urgent"
+PRIORITIES = {PRIORITY_NORMAL: Priority.NORMAL, PRIORITY_URGENT: Priority.URGENT}
+
+DEFAULT_HLR_TIMEOUT = 60.0
+MAX_HLR_TIMEOUT = 600.0
+
+_SENDER_DIGITS = re.compile(rf"\+?([0-9]{{1,{MAX_SENDER_DIGITS_LENGTH}}})")
+_SENDER_ALPHA = re.compile(rf"[A-Za-z0-9 ._\-]{{1,{MAX_SENDER_ALPHA_LENGTH}}}")
+_SEPARATORS = re.compile(r"[,;\n]")
+
+
+def split_recipients(value: Any) -> list[str]:
+    """A list of recipients from a list, or from one comma (semicolon, line) separated string.
+
+    Empty items are dropped; validation of each one is the core's job, so that a bad number
+    gets its translated error instead of a schema error.
+    """
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple | set) else [value]
+    result: list[str] = []
+    for item in items:
+        if item is None:
+            continue
+        result.extend(part.strip() for part in _SEPARATORS.split(str(item)) if part.strip())
+    return result
+
+
+def normalize_sender(value: str | None) -> str | None:
+    """The sender id as sent (digits without "+"), None when empty; raises if unfit."""
+    sender = (value or "").strip()
+    if not sender:
+        return None
+    if digits := _SENDER_DIGITS.fullmatch(sender):
+        return digits.group(1)
+    if _SENDER_ALPHA.fullmatch(sender):
+        return sender
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="invalid_sender",
+        translation_placeholders={
+            "sender": sender,
+            "max_alpha": str(MAX_SENDER_ALPHA_LENGTH),
+            "max_digits": str(MAX_SENDER_DIGITS_LENGTH),
+        },
+    )
+
+
+_ENTRY = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+_RECIPIENTS = {vol.Required(ATTR_RECIPIENTS): split_recipients}
+# Text fields are only type-checked here: the core checks their content and explains what
+# is wrong with a translated error (a schema error would not say which rule was broken).
+_MESSAGE = {vol.Required(ATTR_MESSAGE): cv.string}
+
+SEND_SMS_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        **_RECIPIENTS,
+        **_MESSAGE,
+        vol.Optional(ATTR_SENDER): cv.string,
+        vol.Optional(ATTR_PRIORITY, default=PRIORITY_NORMAL): vol.In(list(PRIORITIES)),
+        vol.Optional(ATTR_COMMENT): cv.string,
+        vol.Optional(ATTR_FLASH, default=False): cv.boolean,
+    }
+)
+CALL_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        **_RECIPIENTS,
+        **_MESSAGE,
+        vol.Optional(ATTR_VOICE, default=DEFAULT_VOICE): cv.string,
+        vol.Optional(ATTR_PARAM): cv.string,
+    }
+)
+TELEGRAM_CODE_SCHEMA = vol.Schema({**_ENTRY, **_RECIPIENTS, vol.Required(ATTR_CODE): cv.string})
+BOT_SCHEMA = vol.Schema({**_ENTRY, **_RECIPIENTS, **_MESSAGE, vol.Required(ATTR_BOT): cv.string})
+MESSAGE_SCHEMA = vol.Schema({**_ENTRY, **_RECIPIENTS, **_MESSAGE})
+EMAIL_SCHEMA = vol.Schema(
+    {**_ENTRY, **_RECIPIENTS, **_MESSAGE, vol.Required(ATTR_SUBJECT): cv.string}
+)
+PING_SCHEMA = vol.Schema({**_ENTRY, **_RECIPIENTS})
+HLR_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_RECIPIENT): cv.string,
+        vol.Optional(ATTR_TIMEOUT, default=DEFAULT_HLR_TIMEOUT): vol.All(
+            vol.Coerce(float), vol.Range(min=1, max=MAX_HLR_TIMEOUT)
+        ),
+    }
+)
+QUERY_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_MESSAGE_ID): cv.string})
+
+
+@callback
+def async_get_entry(hass: HomeAssistant, entry_id: str | None) -> SmscConfigEntry:
+    """The loaded entry an action is for; raises a translated ServiceValidationError."""
+    if entry_id:
+        entry: SmscConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_found",
+                translation_placeholders={"entry_id": entry_id},
+            )
+        if entry.state is not ConfigEntryState.LOADED:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_loaded",
+                translation_placeholders={"title": entry.title},
+            )
+        return entry
+    loaded: list[SmscConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    if len(loaded) == 1:
+        return loaded[0]
+    if loaded:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="multiple_entries",
+            translation_placeholders={"titles": ", ".join(e.title for e in loaded)},
+        )
+    raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_entries")
+
+
+@dataclass(frozen=True, slots=True)
+class _SendAction:
+    """A channel action: which channel and which of the call's fields it sends."""
+
+    channel: Channel
+    fields: tuple[str, ...]
+
+
+_SEND_ACTIONS: dict[str, tuple[_SendAction, vol.Schema]] = {
+    SERVICE_SEND_SMS: (_SendAction(Channel.SMS, (ATTR_MESSAGE, ATTR_COMMENT)), SEND_SMS_SCHEMA),
+    SERVICE_CALL: (
+        _SendAction(Channel.CALL, (ATTR_MESSAGE, ATTR_VOICE, ATTR_PARAM)),
+        CALL_SCHEMA,
+    ),
+    SERVICE_SEND_TELEGRAM_CODE: (
+        _SendAction(Channel.TELEGRAM_CODE, (ATTR_CODE,)),
+        TELEGRAM_CODE_SCHEMA,
+    ),
+    SERVICE_SEND_BOT_MESSAGE: (
+        _SendAction(Channel.BOT, (ATTR_MESSAGE, ATTR_BOT)),
+        BOT_SCHEMA,
+    ),
+    SERVICE_SEND_VIBER: (_SendAction(Channel.VIBER, (ATTR_MESSAGE,)), MESSAGE_SCHEMA),
+    SERVICE_SEND_SOCIAL: (_SendAction(Channel.SOCIAL, (ATTR_MESSAGE,)), MESSAGE_SCHEMA),
+    SERVICE_SEND_EMAIL: (
+        _SendAction(Channel.EMAIL, (ATTR_MESSAGE, ATTR_SUBJECT)),
+        EMAIL_SCHEMA,
+    ),
+    SERVICE_PING: (_SendAction(Channel.PING, ()), PING_SCHEMA),
+}
+
+
+async def async_send(
+    runtime: SmscRuntime,
+    channel: Channel,
+    recipients: list[str],
+    fields: Mapping[str, Any],
+    *,
+    priority: str = PRIORITY_NORMAL,
+    sender: str | None = None,
+    flash: bool = False,
+) -> dict[str, Any]:
+    """Send through one entry's runtime (also used by the notify platform).
+
+    The runtime validates through the core and raises translated errors itself.
+    """
+    return await runtime.async_send(
+        channel,
+        recipients,
+        dict(fields),
+        priority=PRIORITIES[priority],
+        sender=normalize_sender(sender),
+        flash=flash,
+    )
+
+
+def _send_handler(
+    hass: HomeAssistant, action: _SendAction
+) -> Callable[[ServiceCall], Awaitable[ServiceResponse]]:
+    async def handle(call: ServiceCall) -> ServiceResponse:
+        entry = async_get_entry(hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+        fields = {key: call.data[key] for key in action.fields if key in call.data}
+        result = await async_send(
+            entry.runtime_data,
+            action.channel,
+            call.data[ATTR_RECIPIENTS],
+            fields,
+            priority=call.data.get(ATTR_PRIORITY, PRIORITY_NORMAL),
+            sender=call.data.get(ATTR_SENDER),
+            flash=call.data.get(ATTR_FLASH, False),
+        )
+        return result if call.return_response else None
+
+    return handle
+
+
+async def _async_hlr_lookup(call: ServiceCall) -> ServiceResponse:
+    entry = async_get_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    return await entry.runtime_data.async_hlr(call.data[ATTR_RECIPIENT], call.data[ATTR_TIMEOUT])
+
+
+async def _async_query_status(call: ServiceCall) -> ServiceResponse:
+    entry = async_get_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    message_id = call.data[ATTR_MESSAGE_ID].strip()
+    if not message_id:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="invalid_message_id"
+        )
+    return await entry.runtime_data.async_query(message_id)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions (once, from async_setup)."""
+    for name, (action, schema) in _SEND_ACTIONS.items():
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            _send_handler(hass, action),
+            schema=schema,
+            supports_response=SupportsResponse.OPTIONAL,
+        )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_HLR_LOOKUP,
+        _async_hlr_lookup,
+        schema=HLR_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_QUERY_STATUS,
+        _async_query_status,
+        schema=QUERY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

@@ -1,0 +1,748 @@
+"""The outbox: priority queue, window, speed limit and retry policy of outgoing SUBMIT_SMs.
+
+aiosmpplib has no window and no retry, so both live here. The Home Assistant layer ``add()``s
+composed and encoded messages and awaits their futures; the link pulls one part at a time
+with ``await next_part()``, sends one SUBMIT_SM for it and reports back with
+``on_response()``, ``on_timeout()`` or ``on_link_lost()``.
+
+Order
+    URGENT before NORMAL; first in, first out within a priority. Once the first part of a
+    message went, its remaining parts go before any other message of its priority (the
+    provider wants all parts of a long message within one minute). A part to be retried goes
+    back to the head of its priority once its delay is over; other messages keep flowing
+    meanwhile.
+
+Flow control
+    At most ``window`` parts await a response. At most ``throughput`` SUBMIT_SMs a second
+    (token bucket with a burst of 1; ``None`` = no limit). After ESME_RTHROTTLED the rate is
+    halved (at most once a second, down to 1/32) and recovers by half again every 2 s without
+    throttling.
+
+Retry policy
+    - 0x00 (ESME_ROK): the part is accepted; its message id is kept. When every part of a
+      message is accepted the message is ``sent``.
+    - Retried with backoff: 0x58 ESME_RTHROTTLED (the rate also slows down), 0x14
+      ESME_RMSGQFUL, 0x08 ESME_RSYSERR, 0x64 ESME_RX_T_APPN, and a SUBMIT_SM without response
+      in time (``on_timeout``). The delay grows exponentially from ``retry_base`` to
+      ``retry_cap`` seconds with jitter (between half and all of ``retry_base * 2 **
+      (attempts - 1)``), but is at most 10 s for a part of a long message (one minute for all
+      parts) and for a part whose earlier attempt is uncertain (so the resend falls within
+      the provider's one-minute duplicate rule, see below).
+    - Link lost (``on_link_lost``): every part awaiting a response goes back to the head of
+      its queue at once, in its original order, to go out after the link is back.
+    - Any other status (e.g. 0x0B invalid destination, 0x45 submit failed): the message fails
+      at once, with ``error_status`` and a short English ``error`` name; it is not retried.
+    - Never twice: an attempt that timed out or was cut by a lost link is *uncertain*: the
+      SMSC may have accepted it. The part is resent; the provider refuses an identical
+      request within one minute with 0x45, so if the resend of an uncertain part is answered
+      0x45, the earlier attempt was accepted: the part counts as sent, with message id
+      ``None``, and the message is flagged ``duplicate_suppressed``. A success that arrives
+      late for a timed-out attempt is kept too, and the queued resend is dropped.
+    - A part that needed ``max_attempts`` SUBMIT_SMs without success fails the message with
+      ``error = "too_many_attempts"``.
+    - When a message fails, its remaining queued parts are dropped.
+
+Persistence
+    ``snapshot()`` holds every message not yet sent or failed, with the progress of each part;
+    parts awaiting a response are stored as uncertain. ``on_change`` fires after each batch of
+    changes; the caller coalesces saving (``Store.async_delay_save(outbox.snapshot)``).
+    ``restore()`` / ``load()`` rebuild the queue after a restart. The futures of ``add()`` do
+    not survive a restart: use ``on_done`` for restored messages.
+
+Everything per part is O(1) (a retry is O(log n) in the delay heap): deques per priority,
+a heap of delayed retries, a dict of parts awaiting a response. ``snapshot()`` and
+``on_link_lost()`` are O(n).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+import heapq
+import logging
+import random
+import time
+from typing import Any
+import uuid
+
+from .errors import SmscError
+
+_LOGGER = logging.getLogger(__name__)
+
+SNAPSHOT_VERSION = 1
+
+STATUS_OK = 0x00
+STATUS_SUBMIT_FAILED = 0x45  # also the provider's answer to a duplicate within one minute
+
+# Retried with backoff.
+RETRYABLE: dict[int, str] = {
+    0x08: "system_error",  # ESME_RSYSERR
+    0x14: "message_queue_full",  # ESME_RMSGQFUL
+    0x58: "throttled",  # ESME_RTHROTTLED
+    0x64: "temporary_application_error",  # ESME_RX_T_APPN
+}
+STATUS_THROTTLED = 0x58
+
+# Permanent: the message fails at once.
+STATUS_NAMES: dict[int, str] = {
+    0x01: "invalid_message_length",  # ESME_RINVMSGLEN
+    0x02: "invalid_command_length",  # ESME_RINVCMDLEN
+    0x03: "invalid_command_id",  # ESME_RINVCMDID
+    0x04: "incorrect_bind_status",  # ESME_RINVBNDSTS
+    0x05: "already_bound",  # ESME_RALYBND
+    0x06: "invalid_priority_flag",  # ESME_RINVPRTFLG
+    0x07: "invalid_registered_delivery",  # ESME_RINVREGDLVFLG
+    0x0A: "invalid_source_address",  # ESME_RINVSRCADR
+    0x0B: "invalid_destination_address",  # ESME_RINVDSTADR
+    0x0C: "invalid_message_id",  # ESME_RINVMSGID
+    0x0D: "bind_failed",  # ESME_RBINDFAIL
+    0x0E: "invalid_password",  # ESME_RINVPASWD
+    0x0F: "invalid_system_id",  # ESME_RINVSYSID
+    0x15: "invalid_service_type",  # ESME_RINVSERTYP
+    0x33: "invalid_number_of_destinations",  # ESME_RINVNUMDESTS
+    0x40: "invalid_destination_flag",  # ESME_RINVDESTFLAG
+    0x43: "invalid_esm_class",  # ESME_RINVESMCLASS
+    0x45: "submit_failed",  # ESME_RSUBMITFAIL
+    0x48: "invalid_source_ton",  # ESME_RINVSRCTON
+    0x49: "invalid_source_npi",  # ESME_RINVSRCNPI
+    0x50: "invalid_destination_ton",  # ESME_RINVDSTTON
+    0x51: "invalid_destination_npi",  # ESME_RINVDSTNPI
+    0x53: "invalid_system_type",  # ESME_RINVSYSTYP
+    0x55: "invalid_number_of_messages",  # ESME_RINVNUMMSGS
+    0x61: "invalid_scheduled_time",  # ESME_RINVSCHED
+    0x62: "invalid_validity_period",  # ESME_RINVEXPIRY
+    0x63: "predefined_message_not_found",  # ESME_RINVDFTMSGID
+    0x65: "permanent_application_error",  # ESME_RX_P_APPN
+    0x66: "rejected_by_application",  # ESME_RX_R_APPN
+    0xC0: "invalid_optional_parameters",  # ESME_RINVOPTPARSTREAM
+    0xC1: "optional_parameter_not_allowed",  # ESME_ROPTPARNOTALLWD
+    0xC2: "invalid_parameter_length",  # ESME_RINVPARLEN
+    0xC3: "missing_optional_parameter",  # ESME_RMISSINGOPTPARAM
+    0xC4: "invalid_optional_parameter_value",  # ESME_RINVOPTPARAMVAL
+    0xFE: "delivery_failure",  # ESME_RDELIVERYFAILURE
+    0xFF: "unknown_error",  # ESME_RUNKNOWNERR
+}
+ERROR_TIMEOUT = "timeout"
+ERROR_LINK_LOST = "link_lost"
+ERROR_TOO_MANY_ATTEMPTS = "too_many_attempts"
+
+SAFE_RETRY_CAP = 10.0  # s; long messages and uncertain parts (the provider's one-minute rules)
+MIN_RATE_FACTOR = 1 / 32
+SLOW_DOWN_EVERY = 1.0  # s; throttling halves the rate at most this often
+RECOVER_EVERY = 2.0  # s without throttling before the rate grows by half
+LATE_TOKENS = 10_000  # timed-out attempts whose late success we still accept
+
+STATE_QUEUED = "queued"
+STATE_SENDING = "sending"
+STATE_SENT = "sent"
+STATE_FAILED = "failed"
+_FINISHED = frozenset({STATE_SENT, STATE_FAILED})
+
+
+def status_name(status: int) -> str:
+    """Return a short English name of an SMPP command_status."""
+    return RETRYABLE.get(status) or STATUS_NAMES.get(status) or f"status_0x{status:08X}"
+
+
+def new_local_id() -> str:
+    """Return a fresh local message id."""
+    return uuid.uuid4().hex
+
+
+class Priority(IntEnum):
+    """Queue priority; urgent messages overtake everything queued."""
+
+    URGENT = 0
+    NORMAL = 1
+
+
+@dataclass(slots=True)
+class OutboundMessage:
+    """One message to one recipient, already encoded into SUBMIT_SM parts."""
+
+    local_id: str
+    recipient: str
+    channel: str
+    priority: Priority
+    source: str | None  # sender id; None = the account's default
+    data_coding: int
+    esm_class: int
+    parts: list[bytes]  # short_message octets of each part, UDH included
+    registered_delivery: int = 1
+    created_at: float = 0.0  # wall clock; set by add() when 0
+    # Progress, owned by the outbox.
+    message_ids: list[str | None] = field(default_factory=list)  # per part
+    state: str = STATE_QUEUED  # queued | sending | sent | failed
+    error: str | None = None
+    error_status: int | None = None
+    attempts: int = 0  # the most SUBMIT_SMs any one part needed so far
+    duplicate_suppressed: bool = False  # a part counted as sent on the never-twice rule
+    finished_at: float = 0.0  # wall clock, when it became sent or failed
+    part_attempts: list[int] = field(default_factory=list, repr=False)
+    uncertain: list[bool] = field(default_factory=list, repr=False)  # may have been accepted
+    acked: list[bool] = field(default_factory=list, repr=False)  # has a final answer
+    remaining: int = field(default=0, repr=False)  # parts without a final answer
+
+    @property
+    def done(self) -> bool:
+        """Whether the message is sent or failed."""
+        return self.state in _FINISHED
+
+    def _reset_progress(self) -> None:
+        count = len(self.parts)
+        self.message_ids = [None] * count
+        self.part_attempts = [0] * count
+        self.uncertain = [False] * count
+        self.acked = [False] * count
+        self.remaining = count
+        self.state = STATE_QUEUED
+        self.error = None
+        self.error_status = None
+        self.attempts = 0
+        self.duplicate_suppressed = False
+        self.finished_at = 0.0
+
+
+@dataclass(slots=True)
+class PartRef:
+    """One attempt to send one part: what ``next_part()`` returns."""
+
+    message: OutboundMessage
+    index: int
+    token: int  # identifies this attempt in on_response / on_timeout
+
+    @property
+    def short_message(self) -> bytes:
+        """The octets of this part."""
+        return self.message.parts[self.index]
+
+    @property
+    def total(self) -> int:
+        """The number of parts of the message."""
+        return len(self.message.parts)
+
+
+class _Job:
+    """Parts of one message still to send, in order, from one queue entry."""
+
+    __slots__ = ("indices", "message", "pos", "stop")
+
+    def __init__(self, message: OutboundMessage, indices: list[int] | None = None) -> None:
+        self.message = message
+        self.indices = indices  # None: every part, 0 .. stop - 1
+        self.pos = 0
+        self.stop = len(message.parts) if indices is None else len(indices)
+
+    def peek(self) -> int:
+        return self.pos if self.indices is None else self.indices[self.pos]
+
+
+class Outbox:
+    """Priority queue + window + rate limit + retry policy of outgoing parts."""
+
+    def __init__(
+        self,
+        *,
+        window: int = 10,
+        throughput: float | None = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        on_change: Callable[[], None] | None = None,
+        on_done: Callable[[OutboundMessage], None] | None = None,
+        max_attempts: int = 10,
+        retry_base: float = 1.0,
+        retry_cap: float = 60.0,
+        jitter: Callable[[], float] = random.random,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        """Start empty.
+
+        ``clock`` measures intervals (rate, backoff); ``wall_clock`` stamps messages;
+        ``jitter`` returns a number in [0, 1); ``sleep`` waits on ``clock`` (tests pass one
+        that advances a fake clock).
+        """
+        if window < 1:
+            raise ValueError("window must be at least 1")
+        self.window = window
+        self.throughput = throughput
+        self.on_change = on_change
+        self.on_done = on_done
+        self.max_attempts = max_attempts
+        self.retry_base = retry_base
+        self.retry_cap = retry_cap
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._jitter = jitter
+        self._sleep = sleep
+        self._queues: tuple[deque[_Job], deque[_Job]] = (deque(), deque())
+        self._delayed: list[tuple[float, int, OutboundMessage, int]] = []  # (due, seq, msg, i)
+        self._seq = 0
+        self._pending: dict[int, PartRef] = {}  # token -> attempt awaiting a response
+        self._late: OrderedDict[int, PartRef] = OrderedDict()  # timed-out attempts
+        self._active: dict[str, OutboundMessage] = {}  # local_id -> not finished, add order
+        self._futures: dict[str, asyncio.Future[OutboundMessage]] = {}
+        self._waiters: set[asyncio.Future[None]] = set()
+        self._next_token = 1
+        self._allow_at = 0.0  # clock time of the next SUBMIT_SM the rate allows
+        self._rate_factor = 1.0
+        self._slowed_at = float("-inf")  # last halving of the rate
+        self._recovered_at = float("-inf")  # last step back up
+        self._closed = False
+        self.sent_total = 0
+        self.failed_total = 0
+        self.retries_total = 0
+
+    # ----------------------------------------------------------------- properties
+
+    @property
+    def queued(self) -> int:
+        """Messages not yet sent or failed."""
+        return len(self._active)
+
+    @property
+    def pending(self) -> int:
+        """Parts sent and awaiting a response."""
+        return len(self._pending)
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._closed
+
+    @property
+    def effective_throughput(self) -> float | None:
+        """The rate now allowed (lower than ``throughput`` after throttling)."""
+        if self.throughput is None:
+            return None
+        return self.throughput * self._rate_factor
+
+    def get(self, local_id: str) -> OutboundMessage | None:
+        """Return an unfinished message by its local id."""
+        return self._active.get(local_id)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters for diagnostics and sensors (O(1))."""
+        return {
+            "queued": len(self._active),
+            "pending": len(self._pending),
+            "delayed": len(self._delayed),
+            "sent_total": self.sent_total,
+            "failed_total": self.failed_total,
+            "retries_total": self.retries_total,
+            "window": self.window,
+            "throughput": self.throughput,
+            "effective_throughput": self.effective_throughput,
+        }
+
+    # ----------------------------------------------------------------- producer side
+
+    def add(self, messages: Iterable[OutboundMessage]) -> list[asyncio.Future[OutboundMessage]]:
+        """Queue messages; return one future each, resolved with the message when it is sent
+        or failed (a failure is in ``message.state``/``error``, never raised)."""
+        if self._closed:
+            raise SmscError("outbox_closed")
+        loop = asyncio.get_running_loop()
+        batch = list(messages)
+        seen: set[str] = set()
+        for message in batch:
+            message.priority = Priority(message.priority)
+            if not message.parts:
+                raise ValueError(f"message {message.local_id} has no parts")
+            if message.local_id in self._active or message.local_id in seen:
+                raise ValueError(f"message {message.local_id} is already queued")
+            seen.add(message.local_id)
+        futures = []
+        now = self._wall_clock()
+        for message in batch:
+            message._reset_progress()
+            if not message.created_at:
+                message.created_at = now
+            self._active[message.local_id] = message
+            self._queues[message.priority].append(_Job(message))
+            future: asyncio.Future[OutboundMessage] = loop.create_future()
+            self._futures[message.local_id] = future
+            futures.append(future)
+        if batch:
+            self._changed()
+            self._wake()
+        return futures
+
+    # ----------------------------------------------------------------- link side
+
+    async def next_part(self) -> PartRef:
+        """Wait until a part may go, then return it, counted as awaiting a response.
+
+        Raises ``asyncio.CancelledError`` once the outbox is closed.
+        """
+        while True:
+            if self._closed:
+                raise asyncio.CancelledError
+            now = self._clock()
+            delayed = self._delayed
+            if delayed and delayed[0][0] <= now:
+                self._promote(now)
+            delay: float | None = None
+            if len(self._pending) < self.window:
+                job = self._head()
+                if job is not None:
+                    wait = self._allow_at - now if self.throughput else 0.0
+                    if wait <= 0:
+                        return self._dispatch(job, now)
+                    delay = wait
+                elif delayed:
+                    delay = delayed[0][0] - now
+            await self._wait(delay)
+
+    def on_response(self, token: int, status: int, message_id: str | None) -> None:
+        """Handle the SUBMIT_SM_RESP of an attempt."""
+        ref = self._pending.pop(token, None)
+        if ref is None:
+            self._late_response(token, status, message_id)
+            return
+        message = ref.message
+        if message.state in _FINISHED or message.acked[ref.index]:
+            self._wake()  # the window has room again
+            return
+        if status == STATUS_OK:
+            self._accept(message, ref.index, message_id)
+        elif status == STATUS_SUBMIT_FAILED and message.uncertain[ref.index]:
+            self._accept(message, ref.index, None)
+        elif status in RETRYABLE:
+            if status == STATUS_THROTTLED:
+                self._slow_down()
+            self._retry(message, ref.index, status, RETRYABLE[status])
+        else:
+            self._fail(message, status_name(status), status)
+        self._changed()
+        self._wake()
+
+    def on_timeout(self, token: int) -> None:
+        """No SUBMIT_SM_RESP came in time: the attempt is uncertain; retry the part."""
+        ref = self._pending.pop(token, None)
+        if ref is None:
+            return
+        message = ref.message
+        if message.state not in _FINISHED and not message.acked[ref.index]:
+            message.uncertain[ref.index] = True
+            late = self._late
+            late[token] = ref
+            if len(late) > LATE_TOKENS:
+                late.popitem(last=False)
+            self._retry(message, ref.index, None, ERROR_TIMEOUT)
+            self._changed()
+        self._wake()
+
+    def on_link_lost(self) -> None:
+        """Put every part awaiting a response back at the head of its queue, uncertain."""
+        self._late.clear()  # responses of a dead session never come
+        if not self._pending:
+            return
+        refs = list(self._pending.values())  # in the order they were sent
+        self._pending.clear()
+        jobs: dict[int, _Job] = {}  # id(message) -> job, first sent first
+        for ref in refs:
+            message, index = ref.message, ref.index
+            if message.state in _FINISHED or message.acked[index]:
+                continue
+            message.uncertain[index] = True
+            if message.part_attempts[index] >= self.max_attempts:
+                self._fail(message, ERROR_TOO_MANY_ATTEMPTS, None)
+                continue
+            self.retries_total += 1
+            job = jobs.get(id(message))
+            if job is None:
+                jobs[id(message)] = _Job(message, [index])
+            else:
+                job.indices.append(index)  # type: ignore[union-attr]
+                job.stop += 1
+        for job in reversed(jobs.values()):
+            if job.message.state not in _FINISHED:
+                self._queues[job.message.priority].appendleft(job)
+        self._changed()
+        self._wake()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        """Stop: wake every ``next_part()`` waiter with CancelledError, cancel the futures.
+
+        Unfinished messages stay in ``snapshot()`` for the next start.
+        """
+        self._closed = True
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.cancel()
+        self._waiters.clear()
+        for future in self._futures.values():
+            if not future.done():
+                future.cancel()
+        self._futures.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return a JSON-able image of every unfinished message (O(n))."""
+        in_flight = {(id(ref.message), ref.index) for ref in self._pending.values()}
+        messages = []
+        for message in self._active.values():
+            key = id(message)
+            uncertain = [
+                int(flag or (key, i) in in_flight) for i, flag in enumerate(message.uncertain)
+            ]
+            messages.append(
+                {
+                    "id": message.local_id,
+                    "to": message.recipient,
+                    "ch": str(message.channel),
+                    "pr": int(message.priority),
+                    "src": message.source,
+                    "dc": message.data_coding,
+                    "esm": message.esm_class,
+                    "rd": message.registered_delivery,
+                    "at": message.created_at,
+                    "parts": [base64.b64encode(p).decode("ascii") for p in message.parts],
+                    "ids": list(message.message_ids),
+                    "ack": [int(a) for a in message.acked],
+                    "unc": uncertain,
+                    "att": list(message.part_attempts),
+                    "dup": message.duplicate_suppressed,
+                }
+            )
+        return {
+            "version": SNAPSHOT_VERSION,
+            "sent_total": self.sent_total,
+            "failed_total": self.failed_total,
+            "messages": messages,
+        }
+
+    def load(self, snapshot: Mapping[str, Any] | None) -> int:
+        """Queue the messages of a ``snapshot()``; return how many were queued.
+
+        Messages already queued (same local id) are skipped; malformed entries are logged
+        and skipped, so a damaged file never stops the integration from starting.
+        """
+        if not snapshot:
+            return 0
+        if snapshot.get("version") != SNAPSHOT_VERSION:
+            _LOGGER.warning(
+                "Ignoring an outbox snapshot of unknown version %s", snapshot.get("version")
+            )
+            return 0
+        self.sent_total = max(self.sent_total, int(snapshot.get("sent_total") or 0))
+        self.failed_total = max(self.failed_total, int(snapshot.get("failed_total") or 0))
+        loaded = skipped = 0
+        for item in snapshot.get("messages") or ():
+            try:
+                message = self._message_from(item)
+            except (KeyError, TypeError, ValueError) as err:
+                skipped += 1
+                _LOGGER.debug("Skipping a malformed queued message: %r", err)
+                continue
+            if message.local_id in self._active:
+                continue
+            self._active[message.local_id] = message
+            todo = [i for i, acked in enumerate(message.acked) if not acked]
+            self._queues[message.priority].append(_Job(message, todo))
+            loaded += 1
+        if skipped:
+            _LOGGER.warning("Skipped %d malformed queued messages", skipped)
+        if loaded:
+            self._changed()
+            self._wake()
+        return loaded
+
+    @classmethod
+    def restore(cls, snapshot: Mapping[str, Any] | None, **kwargs: Any) -> Outbox:
+        """Build an outbox (``kwargs`` as for ``__init__``) holding a snapshot's messages."""
+        outbox = cls(**kwargs)
+        outbox.load(snapshot)
+        return outbox
+
+    # ----------------------------------------------------------------- internals
+
+    @staticmethod
+    def _message_from(item: Mapping[str, Any]) -> OutboundMessage:
+        parts = [base64.b64decode(p, validate=True) for p in item["parts"]]
+        count = len(parts)
+        ids = [None if i is None else str(i) for i in item["ids"]]
+        acked = [bool(a) for a in item["ack"]]
+        uncertain = [bool(u) for u in item["unc"]]
+        attempts = [int(a) for a in item["att"]]
+        if not count or not len(ids) == len(acked) == len(uncertain) == len(attempts) == count:
+            raise ValueError("part lists of different lengths")
+        remaining = acked.count(False)
+        if not remaining:
+            raise ValueError("nothing left to send")
+        return OutboundMessage(
+            local_id=str(item["id"]),
+            recipient=str(item["to"]),
+            channel=str(item["ch"]),
+            priority=Priority(int(item["pr"])),
+            source=None if item["src"] is None else str(item["src"]),
+            data_coding=int(item["dc"]),
+            esm_class=int(item["esm"]),
+            parts=parts,
+            registered_delivery=int(item["rd"]),
+            created_at=float(item["at"]),
+            message_ids=ids,
+            state=STATE_SENDING if any(attempts) else STATE_QUEUED,
+            attempts=max(attempts),
+            duplicate_suppressed=bool(item.get("dup")),
+            part_attempts=attempts,
+            uncertain=uncertain,
+            acked=acked,
+            remaining=remaining,
+        )
+
+    def _head(self) -> _Job | None:
+        """Return the first job with a part to send, dropping spent ones."""
+        for queue in self._queues:
+            while queue:
+                job = queue[0]
+                message = job.message
+                if message.state not in _FINISHED:
+                    acked = message.acked
+                    while job.pos < job.stop and acked[job.peek()]:
+                        job.pos += 1
+                    if job.pos < job.stop:
+                        return job
+                queue.popleft()
+        return None
+
+    def _dispatch(self, job: _Job, now: float) -> PartRef:
+        message = job.message
+        index = job.peek()
+        job.pos += 1
+        if job.pos >= job.stop:
+            self._queues[message.priority].popleft()
+        token = self._next_token
+        self._next_token = token + 1
+        ref = PartRef(message, index, token)
+        self._pending[token] = ref
+        attempts = message.part_attempts[index] + 1
+        message.part_attempts[index] = attempts
+        message.attempts = max(message.attempts, attempts)
+        message.state = STATE_SENDING
+        if self.throughput:
+            if self._rate_factor < 1.0:
+                self._recover(now)
+            self._allow_at = max(self._allow_at, now) + 1.0 / (self.throughput * self._rate_factor)
+        self._changed()
+        return ref
+
+    def _promote(self, now: float) -> None:
+        """Move retries whose delay is over to the head of their queues, in due order."""
+        delayed = self._delayed
+        due: list[tuple[OutboundMessage, int]] = []
+        while delayed and delayed[0][0] <= now:
+            _, _, message, index = heapq.heappop(delayed)
+            if message.state not in _FINISHED and not message.acked[index]:
+                due.append((message, index))
+        for message, index in reversed(due):
+            self._queues[message.priority].appendleft(_Job(message, [index]))
+
+    def _retry(self, message: OutboundMessage, index: int, status: int | None, reason: str) -> None:
+        attempts = message.part_attempts[index]
+        if attempts >= self.max_attempts:
+            self._fail(message, ERROR_TOO_MANY_ATTEMPTS, status)
+            return
+        delay = min(self.retry_cap, self.retry_base * 2 ** (attempts - 1))
+        if message.uncertain[index] or len(message.parts) > 1:
+            delay = min(delay, SAFE_RETRY_CAP)
+        delay *= 0.5 + 0.5 * self._jitter()
+        self._seq += 1
+        heapq.heappush(self._delayed, (self._clock() + delay, self._seq, message, index))
+        self.retries_total += 1
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug(
+                "Part %d/%d of %s: %s, retry %d in %.1f s",
+                index + 1,
+                len(message.parts),
+                message.local_id,
+                reason,
+                attempts,
+                delay,
+            )
+
+    def _accept(self, message: OutboundMessage, index: int, message_id: str | None) -> None:
+        message.acked[index] = True
+        message.message_ids[index] = message_id
+        if message_id is None:
+            message.duplicate_suppressed = True
+        message.remaining -= 1
+        if not message.remaining:
+            message.state = STATE_SENT
+            self.sent_total += 1
+            self._finish(message)
+
+    def _fail(self, message: OutboundMessage, error: str, status: int | None) -> None:
+        message.state = STATE_FAILED
+        message.error = error
+        message.error_status = status
+        self.failed_total += 1
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("Message %s failed: %s", message.local_id, error)
+        self._finish(message)
+
+    def _finish(self, message: OutboundMessage) -> None:
+        message.finished_at = self._wall_clock()
+        self._active.pop(message.local_id, None)
+        future = self._futures.pop(message.local_id, None)
+        if self.on_done is not None:
+            try:
+                self.on_done(message)
+            except Exception:
+                _LOGGER.exception("Error in the outbox's on_done callback")
+        if future is not None and not future.done():
+            future.set_result(message)
+
+    def _late_response(self, token: int, status: int, message_id: str | None) -> None:
+        """A response for a timed-out attempt: a success still counts (never send twice)."""
+        ref = self._late.pop(token, None)
+        if ref is None or status != STATUS_OK:
+            return
+        message = ref.message
+        if message.state in _FINISHED or message.acked[ref.index]:
+            return
+        self._accept(message, ref.index, message_id)
+        self._changed()
+
+    def _slow_down(self) -> None:
+        now = self._clock()
+        if now - self._slowed_at >= SLOW_DOWN_EVERY:
+            self._rate_factor = max(MIN_RATE_FACTOR, self._rate_factor / 2)
+            self._slowed_at = now
+
+    def _recover(self, now: float) -> None:
+        if now - max(self._slowed_at, self._recovered_at) >= RECOVER_EVERY:
+            self._rate_factor = min(1.0, self._rate_factor * 1.5)
+            self._recovered_at = now
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    def _wake(self) -> None:
+        waiters = self._waiters
+        if waiters:
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            waiters.clear()
+
+    async def _wait(self, delay: float | None) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.add(waiter)
+        try:
+            if delay is None:
+                await waiter
+                return
+            sleeper = asyncio.ensure_future(self._sleep(delay))
+            try:
+                await asyncio.wait((waiter, sleeper), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeper.cancel()
+        finally:
+            self._waiters.discard(waiter)

@@ -1,0 +1,214 @@
+"""The provider's sending rules, checked before a message is queued.
+
+SMS Center refuses, on its side:
+
+- an identical request (same recipient, same short_message) repeated within one minute;
+- a 51st message to one subscriber when the messages came less than 30 s apart.
+
+We refuse first, with a translated error, so a user learns why at once instead of through a
+failed message later. Checking and recording are separate steps: a caller checks every
+recipient of one action, and records only when all passed, so a refused action leaves no trace.
+
+Both guards are O(1) per message and keep bounded memory: entries are kept in the order they
+were last touched and the stale ones are dropped lazily from the front.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+import hashlib
+import math
+import time
+
+from .errors import RuleViolation
+
+DUPLICATE_WINDOW = 60.0
+SUBSCRIBER_LIMIT = 50
+SUBSCRIBER_GAP = 30.0
+
+type Clock = Callable[[], float]
+
+
+def _digest(text: str | bytes) -> bytes:
+    """Return a short, collision-safe key for a message text (long texts are not kept)."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _seconds(remaining: float) -> int:
+    """Whole seconds to wait, never 0 while something is left."""
+    return max(1, math.ceil(remaining))
+
+
+class DuplicateGuard:
+    """Refuse the same text to the same recipient within ``window`` seconds."""
+
+    def __init__(self, window: float = DUPLICATE_WINDOW, clock: Clock = time.monotonic) -> None:
+        """Start empty."""
+        self.window = window
+        self._clock = clock
+        self._seen: OrderedDict[tuple[str, bytes], float] = OrderedDict()
+
+    def __len__(self) -> int:
+        """Number of remembered (recipient, text) pairs, expired ones included until swept."""
+        return len(self._seen)
+
+    def _expire(self, now: float) -> None:
+        seen = self._seen
+        limit = now - self.window
+        while seen:
+            key, stamp = next(iter(seen.items()))
+            if stamp > limit:
+                return
+            del seen[key]
+
+    def remaining(self, recipient: str, text: str | bytes) -> float:
+        """Seconds until this text may go to this recipient again (0.0 = now)."""
+        now = self._clock()
+        self._expire(now)
+        stamp = self._seen.get((recipient, _digest(text)))
+        if stamp is None:
+            return 0.0
+        return max(0.0, stamp + self.window - now)
+
+    def check(self, recipient: str, text: str | bytes) -> None:
+        """Raise ``RuleViolation("duplicate_message")`` if sending now would be a duplicate."""
+        left = self.remaining(recipient, text)
+        if left > 0:
+            raise RuleViolation("duplicate_message", recipient=recipient, seconds=_seconds(left))
+
+    def record(self, recipient: str, text: str | bytes) -> None:
+        """Remember that this text went to this recipient now."""
+        now = self._clock()
+        self._expire(now)
+        key = (recipient, _digest(text))
+        self._seen[key] = now
+        self._seen.move_to_end(key)
+
+
+class _Run:
+    """The current run of messages to one recipient."""
+
+    __slots__ = ("count", "last")
+
+    def __init__(self, last: float) -> None:
+        self.last = last
+        self.count = 1
+
+
+class SubscriberGuard:
+    """Refuse the ``limit + 1``-th message of a run to one subscriber.
+
+    A run is a series of messages to one recipient, each less than ``gap`` seconds after the
+    previous one; a pause of at least ``gap`` seconds starts a new run.
+    """
+
+    def __init__(
+        self,
+        limit: int = SUBSCRIBER_LIMIT,
+        gap: float = SUBSCRIBER_GAP,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        """Start empty."""
+        self.limit = limit
+        self.gap = gap
+        self._clock = clock
+        self._runs: OrderedDict[str, _Run] = OrderedDict()  # least recently touched first
+
+    def __len__(self) -> int:
+        """Number of recipients with a run that may still be open."""
+        return len(self._runs)
+
+    def _current(self, recipient: str, now: float) -> _Run | None:
+        runs = self._runs
+        limit = now - self.gap
+        while runs:
+            key, run = next(iter(runs.items()))
+            if run.last > limit:
+                break
+            del runs[key]
+        return runs.get(recipient)
+
+    def count(self, recipient: str) -> int:
+        """Messages in the recipient's current run (0 when a pause ended it)."""
+        run = self._current(recipient, self._clock())
+        return 0 if run is None else run.count
+
+    def check(self, recipient: str, extra: int = 1) -> None:
+        """Raise ``RuleViolation("subscriber_limit")`` if ``extra`` more messages would break it."""
+        now = self._clock()
+        run = self._current(recipient, now)
+        count = 0 if run is None else run.count
+        if count + extra > self.limit:
+            left = self.gap if run is None else run.last + self.gap - now
+            raise RuleViolation(
+                "subscriber_limit", recipient=recipient, limit=self.limit, seconds=_seconds(left)
+            )
+
+    def record(self, recipient: str) -> None:
+        """Count one message to this recipient now."""
+        now = self._clock()
+        run = self._current(recipient, now)
+        if run is None:
+            self._runs[recipient] = _Run(now)
+            return
+        run.last = now
+        run.count += 1
+        self._runs.move_to_end(recipient)
+
+
+class Rules:
+    """Both guards together; ``enabled = False`` turns every check and record off."""
+
+    def __init__(
+        self,
+        *,
+        enabled: bool = True,
+        duplicate_window: float = DUPLICATE_WINDOW,
+        subscriber_limit: int = SUBSCRIBER_LIMIT,
+        subscriber_gap: float = SUBSCRIBER_GAP,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        """Build the guards with the provider's defaults."""
+        self.enabled = enabled
+        self.duplicate = DuplicateGuard(duplicate_window, clock)
+        self.subscriber = SubscriberGuard(subscriber_limit, subscriber_gap, clock)
+
+    def check_many(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
+        """Check (recipient, short_message text) pairs of one action; record nothing.
+
+        Pairs within the same call count against each other too: the same text twice to one
+        recipient is a duplicate, and 51 messages to one subscriber break the run limit.
+        """
+        if not self.enabled:
+            return
+        batch: set[tuple[str, bytes]] = set()
+        per_recipient: dict[str, int] = {}
+        for recipient, text in pairs:
+            key = (recipient, _digest(text))
+            if key in batch:
+                raise RuleViolation(
+                    "duplicate_message",
+                    recipient=recipient,
+                    seconds=_seconds(self.duplicate.window),
+                )
+            batch.add(key)
+            self.duplicate.check(recipient, text)
+            per_recipient[recipient] = per_recipient.get(recipient, 0) + 1
+        for recipient, extra in per_recipient.items():
+            self.subscriber.check(recipient, extra)
+
+    def record_many(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
+        """Record pairs that passed ``check_many`` and are being queued."""
+        if not self.enabled:
+            return
+        for recipient, text in pairs:
+            self.duplicate.record(recipient, text)
+            self.subscriber.record(recipient)
+
+    def admit(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
+        """Check all pairs, then record them all; raise and record nothing on any violation."""
+        items = list(pairs)
+        self.check_many(items)
+        self.record_many(items)

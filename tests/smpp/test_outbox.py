@@ -1,0 +1,870 @@
+"""The outbox: order, window, rate, retry policy, persistence, and O(1) work per message."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+import itertools
+import json
+import random
+import sys
+import types
+from typing import Any
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.smscentre.smpp import outbox as outbox_module, rules, tracker
+from custom_components.smscentre.smpp.errors import SmscError
+from custom_components.smscentre.smpp.outbox import (
+    OutboundMessage,
+    Outbox,
+    PartRef,
+    Priority,
+    new_local_id,
+    status_name,
+)
+
+OK, SYSERR, QFULL, INVDST, SUBMITFAIL, THROTTLED = 0x00, 0x08, 0x14, 0x0B, 0x45, 0x58
+
+
+class FakeTime:
+    """A clock that moves only when the outbox sleeps on it (or the test moves it)."""
+
+    def __init__(self, now: float = 100.0) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.slept.append(delay)
+        self.now += max(delay, 0.0)
+        await asyncio.sleep(0)
+
+
+def msg(
+    n: int = 1,
+    *,
+    priority: Priority = Priority.NORMAL,
+    recipient: str = "79990000001",
+    local_id: str | None = None,
+) -> OutboundMessage:
+    local_id = local_id or new_local_id()
+    return OutboundMessage(
+        local_id=local_id,
+        recipient=recipient,
+        channel="sms",
+        priority=priority,
+        source=None,
+        data_coding=0,
+        esm_class=0x40 if n > 1 else 0,
+        parts=[f"{local_id}:{i}".encode() for i in range(n)],
+    )
+
+
+def make(time: FakeTime | None = None, **kwargs: Any) -> Outbox:
+    time = time or FakeTime()
+    kwargs.setdefault("throughput", None)
+    kwargs.setdefault("jitter", lambda: 1.0)  # the longest delay of each backoff step
+    return Outbox(clock=time, wall_clock=time, sleep=time.sleep, **kwargs)
+
+
+async def still_waiting(awaitable: Any) -> asyncio.Task[Any]:
+    """Start ``awaitable`` as a task, let the loop run a little, and check it is blocked."""
+    task = asyncio.ensure_future(awaitable)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not task.done()
+    return task
+
+
+async def settle(task: asyncio.Task[Any]) -> Any:
+    return await asyncio.wait_for(task, 1.0)
+
+
+def part_name(ref: PartRef) -> str:
+    return ref.short_message.decode()
+
+
+# --------------------------------------------------------------------------- order
+
+
+async def test_fifo_and_futures_resolve_with_ids() -> None:
+    done: list[OutboundMessage] = []
+    box = make(on_done=done.append, window=10)
+    messages = [msg() for _ in range(3)]
+    futures = box.add(messages)
+    assert box.queued == 3
+    refs = [await box.next_part() for _ in range(3)]
+    assert [r.message for r in refs] == messages
+    assert box.pending == 3
+    for i, ref in enumerate(refs):
+        box.on_response(ref.token, OK, f"id{i}")
+    results = [await f for f in futures]
+    assert results == messages
+    assert [m.state for m in results] == ["sent"] * 3
+    assert [m.message_ids for m in results] == [["id0"], ["id1"], ["id2"]]
+    assert done == messages
+    assert (box.queued, box.pending, box.sent_total, box.failed_total) == (0, 0, 3, 0)
+    assert messages[0].attempts == 1
+    assert messages[0].finished_at == 100.0
+
+
+async def test_urgent_overtakes_queued_bulk() -> None:
+    box = make(window=1000)
+    bulk = [msg() for _ in range(200)]
+    box.add(bulk)
+    first = [await box.next_part() for _ in range(3)]
+    assert [r.message for r in first] == bulk[:3]
+    urgent = msg(priority=Priority.URGENT)
+    box.add([urgent])
+    assert (await box.next_part()).message is urgent
+    assert (await box.next_part()).message is bulk[3]
+
+
+async def test_long_message_parts_consecutive() -> None:
+    box = make(window=100)
+    a, b, c = msg(1, local_id="a"), msg(3, local_id="b"), msg(1, local_id="c")
+    box.add([a, b])
+    assert part_name(await box.next_part()) == "a:0"
+    assert part_name(await box.next_part()) == "b:0"
+    box.add([c])  # arrives while b is half sent: b's parts still go first
+    names = [part_name(await box.next_part()) for _ in range(3)]
+    assert names == ["b:1", "b:2", "c:0"]
+
+
+async def test_long_message_needs_every_part_acknowledged() -> None:
+    box = make(window=10)
+    (future,) = box.add([msg(3)])
+    refs = [await box.next_part() for _ in range(3)]
+    box.on_response(refs[0].token, OK, "77")
+    box.on_response(refs[2].token, OK, "77")
+    assert not future.done()
+    assert refs[0].message.state == "sending"
+    box.on_response(refs[1].token, OK, "77")
+    message = await future
+    assert message.state == "sent"
+    assert message.message_ids == ["77", "77", "77"]
+    assert refs[0].total == 3
+
+
+# --------------------------------------------------------------------------- window and rate
+
+
+async def test_window_respected() -> None:
+    box = make(window=5)
+    box.add([msg() for _ in range(20)])
+    refs = [await box.next_part() for _ in range(5)]
+    assert box.pending == 5
+    task = await still_waiting(box.next_part())
+    box.on_response(refs[0].token, OK, "1")
+    ref = await settle(task)
+    assert box.pending == 5
+    assert ref.message.local_id not in {r.message.local_id for r in refs}
+
+
+async def test_window_never_exceeded_under_random_answers() -> None:
+    rng = random.Random(7)
+    box = make(window=8, jitter=rng.random, max_attempts=100)
+    futures = box.add([msg(rng.randint(1, 3)) for _ in range(300)])
+    in_flight: list[PartRef] = []
+    highest = 0
+    while not all(f.done() for f in futures):
+        if box.pending < box.window and (not in_flight or rng.random() < 0.5):
+            try:
+                ref = await asyncio.wait_for(box.next_part(), 0.002)
+            except TimeoutError:
+                ref = None
+            if ref is not None:
+                in_flight.append(ref)
+        highest = max(highest, box.pending)
+        assert box.pending <= box.window
+        if in_flight and (box.pending == box.window or rng.random() < 0.5):
+            ref = in_flight.pop(rng.randrange(len(in_flight)))
+            box.on_response(ref.token, rng.choice([OK, OK, OK, THROTTLED, SYSERR]), "x")
+    assert highest == box.window
+    assert box.sent_total == 300
+
+
+async def test_rate_respected() -> None:
+    time = FakeTime(0.0)
+    box = make(time, throughput=30.0, window=1000)
+    box.add([msg() for _ in range(300)])
+    stamps = []
+    for _ in range(300):
+        ref = await box.next_part()
+        stamps.append(time.now)
+        box.on_response(ref.token, OK, "1")
+    assert stamps[0] == 0.0
+    assert min(b - a for a, b in itertools.pairwise(stamps)) >= 1 / 30 - 1e-9
+    assert stamps[-1] == pytest.approx(299 / 30)  # 300 parts at 30/s: 10 s
+    assert box.sent_total == 300
+
+
+async def test_throttling_halves_rate_then_recovers() -> None:
+    time = FakeTime(0.0)
+    box = make(time, throughput=10.0, window=100)
+    box.add([msg() for _ in range(50)])
+    ref = await box.next_part()
+    box.on_response(ref.token, THROTTLED, None)
+    assert box.effective_throughput == 5.0
+    assert box.stats()["effective_throughput"] == 5.0
+    box.on_response((await box.next_part()).token, THROTTLED, None)  # within 1 s: no change
+    assert box.effective_throughput == 5.0
+    last = time.now
+    ref = await box.next_part()
+    assert time.now - last == pytest.approx(0.2)  # 5/s
+    box.on_response(ref.token, OK, "1")
+    while box.effective_throughput < 10.0:
+        box.on_response((await box.next_part()).token, OK, "1")
+        assert time.now < 20
+    assert box.sent_total >= 3
+
+
+# --------------------------------------------------------------------------- retry policy
+
+
+async def test_throttled_retried_with_backoff_never_lost() -> None:
+    time = FakeTime(0.0)
+    box = make(time, window=10)
+    (future,) = box.add([msg()])
+    times = []
+    for _ in range(4):
+        ref = await box.next_part()
+        times.append(time.now)
+        box.on_response(ref.token, THROTTLED, None)
+    ref = await box.next_part()
+    times.append(time.now)
+    box.on_response(ref.token, OK, "42")
+    message = await future
+    assert message.state == "sent"
+    assert message.message_ids == ["42"]
+    assert message.attempts == 5
+    assert [b - a for a, b in itertools.pairwise(times)] == [1.0, 2.0, 4.0, 8.0]
+    assert box.stats()["retries_total"] == 4
+
+
+async def test_backoff_jitter_and_cap() -> None:
+    time = FakeTime(0.0)
+    box = make(time, window=10, jitter=lambda: 0.0, retry_cap=3.0, max_attempts=20)
+    box.add([msg()])
+    times = []
+    for _ in range(5):
+        ref = await box.next_part()
+        times.append(time.now)
+        box.on_response(ref.token, QFULL, None)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert gaps == [0.5, 1.0, 1.5, 1.5]  # half of 1, 2, then of the 3 s cap
+
+
+async def test_retry_does_not_block_other_messages() -> None:
+    time = FakeTime(0.0)
+    box = make(time, window=10)
+    slow, other = msg(local_id="slow"), msg(local_id="other")
+    box.add([slow, other])
+    ref = await box.next_part()
+    box.on_response(ref.token, THROTTLED, None)
+    ref = await box.next_part()
+    assert ref.message is other
+    assert time.now == 0.0
+    ref2 = await box.next_part()
+    assert ref2.message is slow
+    assert time.now == 1.0
+
+
+async def test_system_error_then_success() -> None:
+    box = make()
+    (future,) = box.add([msg()])
+    box.on_response((await box.next_part()).token, SYSERR, None)
+    box.on_response((await box.next_part()).token, OK, "9")
+    message = await future
+    assert (message.state, message.message_ids, message.attempts) == ("sent", ["9"], 2)
+    assert message.error is None
+
+
+async def test_invalid_destination_fails_at_once() -> None:
+    done: list[OutboundMessage] = []
+    box = make(on_done=done.append)
+    (future,) = box.add([msg()])
+    box.on_response((await box.next_part()).token, INVDST, None)
+    message = await future  # resolved, not raised
+    assert message.state == "failed"
+    assert message.error == "invalid_destination_address"
+    assert message.error_status == INVDST
+    assert message.attempts == 1
+    assert done == [message]
+    assert (box.queued, box.failed_total, box.stats()["delayed"]) == (0, 1, 0)
+
+
+async def test_failed_part_drops_the_rest_of_the_message() -> None:
+    box = make(window=2)
+    long, after = msg(4, local_id="long"), msg(local_id="after")
+    (future, _) = box.add([long, after])
+    first = await box.next_part()
+    second = await box.next_part()
+    box.on_response(first.token, INVDST, None)
+    assert (await future).state == "failed"
+    ref = await box.next_part()
+    assert ref.message is after  # long:2 and long:3 are never sent
+    box.on_response(second.token, OK, "late")  # answer for a failed message: ignored
+    assert long.message_ids == [None, None, None, None]
+
+
+async def test_submit_failed_on_a_first_attempt_is_a_failure() -> None:
+    box = make()
+    (future,) = box.add([msg()])
+    box.on_response((await box.next_part()).token, SUBMITFAIL, None)
+    message = await future
+    assert (message.state, message.error, message.duplicate_suppressed) == (
+        "failed",
+        "submit_failed",
+        False,
+    )
+
+
+async def test_timeout_then_resend() -> None:
+    time = FakeTime(0.0)
+    box = make(time)
+    (future,) = box.add([msg()])
+    ref = await box.next_part()
+    box.on_timeout(ref.token)
+    assert box.pending == 0
+    assert ref.message.uncertain == [True]
+    again = await box.next_part()
+    assert again.index == ref.index
+    assert again.token != ref.token
+    assert time.now == 1.0
+    box.on_response(again.token, OK, "5")
+    assert (await future).message_ids == ["5"]
+    box.on_timeout(again.token)  # unknown now: ignored
+    box.on_response(12345, OK, "x")
+
+
+async def test_uncertain_then_duplicate_refusal_counts_as_sent() -> None:
+    box = make()
+    (future,) = box.add([msg(2)])
+    first = await box.next_part()
+    second = await box.next_part()
+    box.on_response(second.token, OK, "77")
+    box.on_timeout(first.token)
+    again = await box.next_part()
+    box.on_response(again.token, SUBMITFAIL, None)  # the provider's duplicate rule
+    message = await future
+    assert message.state == "sent"
+    assert message.duplicate_suppressed is True
+    assert message.message_ids == [None, "77"]
+    assert message.error is None
+
+
+async def test_uncertain_then_other_error_handled_normally() -> None:
+    box = make()
+    (future,) = box.add([msg()])
+    box.on_timeout((await box.next_part()).token)
+    box.on_response((await box.next_part()).token, THROTTLED, None)
+    box.on_response((await box.next_part()).token, INVDST, None)
+    message = await future
+    assert (message.state, message.error) == ("failed", "invalid_destination_address")
+
+
+async def test_late_success_after_timeout_is_kept_and_resend_dropped() -> None:
+    time = FakeTime(0.0)
+    box = make(time)
+    one, two = msg(local_id="one"), msg(local_id="two")
+    (future, _) = box.add([one, two])
+    ref = await box.next_part()
+    box.on_timeout(ref.token)
+    box.on_response(ref.token, OK, "late-id")
+    assert (await future).message_ids == ["late-id"]
+    assert (await box.next_part()).message is two
+    task = await still_waiting(box.next_part())  # the queued resend of "one" is gone
+    assert box.stats()["delayed"] == 0
+    task.cancel()
+
+
+async def test_late_success_while_resend_in_flight() -> None:
+    box = make()
+    (future,) = box.add([msg()])
+    ref = await box.next_part()
+    box.on_timeout(ref.token)
+    resend = await box.next_part()
+    box.on_response(ref.token, OK, "first")
+    assert (await future).message_ids == ["first"]
+    box.on_response(resend.token, SUBMITFAIL, None)  # answer to the resend: ignored
+    assert box.pending == 0
+    assert (box.sent_total, box.failed_total) == (1, 0)
+
+
+async def test_late_failure_after_timeout_ignored() -> None:
+    box = make()
+    (future,) = box.add([msg()])
+    ref = await box.next_part()
+    box.on_timeout(ref.token)
+    box.on_response(ref.token, INVDST, None)
+    assert not future.done()
+    box.on_response((await box.next_part()).token, OK, "1")
+    assert (await future).state == "sent"
+
+
+async def test_link_lost_requeues_every_pending_part_first_in_order() -> None:
+    box = make(window=10)
+    a, b, c = msg(2, local_id="a"), msg(1, local_id="b"), msg(1, local_id="c")
+    futures = box.add([a, b, c])
+    refs = [await box.next_part() for _ in range(3)]  # a:0 a:1 b:0
+    box.on_response(refs[1].token, OK, "a1")
+    box.on_link_lost()
+    assert box.pending == 0
+    assert a.uncertain == [True, False]
+    assert b.uncertain == [True]
+    for ref in refs:
+        box.on_response(ref.token, OK, "dead session")  # ignored
+    names = [part_name(await box.next_part()) for _ in range(3)]
+    assert names == ["a:0", "b:0", "c:0"]
+    assert a.part_attempts == [2, 1]
+    assert not any(f.done() for f in futures)
+    box.on_link_lost()
+    box.on_link_lost()  # nothing pending: no-op
+
+
+async def test_link_lost_resend_refused_as_duplicate_is_sent() -> None:
+    box = make()
+    (future,) = box.add([msg()])
+    await box.next_part()
+    box.on_link_lost()
+    box.on_response((await box.next_part()).token, SUBMITFAIL, None)
+    message = await future
+    assert (message.state, message.duplicate_suppressed) == ("sent", True)
+
+
+async def test_max_attempts() -> None:
+    box = make(max_attempts=3)
+    (future,) = box.add([msg()])
+    for _ in range(3):
+        box.on_response((await box.next_part()).token, THROTTLED, None)
+    message = await future
+    assert (message.state, message.error, message.error_status) == (
+        "failed",
+        "too_many_attempts",
+        THROTTLED,
+    )
+    assert message.attempts == 3
+
+
+async def test_max_attempts_counts_timeouts_and_link_losses() -> None:
+    box = make(max_attempts=2)
+    one, two = msg(), msg()
+    futures = box.add([one, two])
+    box.on_timeout((await box.next_part()).token)
+    box.on_timeout((await box.next_part()).token)
+    await box.next_part()
+    await box.next_part()
+    box.on_link_lost()
+    results = [await f for f in futures]
+    assert [m.error for m in results] == ["too_many_attempts"] * 2
+    assert results[0].error_status is None
+
+
+async def test_status_names() -> None:
+    assert status_name(0x0B) == "invalid_destination_address"
+    assert status_name(0x58) == "throttled"
+    assert status_name(0x411) == "status_0x00000411"
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+async def test_close_wakes_waiters() -> None:
+    box = make()
+    (future,) = box.add([msg()])
+    await box.next_part()
+    box.on_link_lost()
+    box.window = 1
+    await box.next_part()  # window full now
+    blocked = await still_waiting(box.next_part())
+    empty = make()
+    idle = await still_waiting(empty.next_part())
+    box.close()
+    empty.close()
+    with pytest.raises(asyncio.CancelledError):
+        await settle(blocked)
+    with pytest.raises(asyncio.CancelledError):
+        await settle(idle)
+    assert future.cancelled()
+    assert box.closed
+    assert box.queued == 1  # still in the snapshot for the next start
+    with pytest.raises(asyncio.CancelledError):
+        await box.next_part()
+    with pytest.raises(SmscError) as err:
+        box.add([msg()])
+    assert err.value.key == "outbox_closed"
+
+
+async def test_close_wakes_a_timed_waiter() -> None:
+    box = Outbox(throughput=0.001, window=5)  # real clock and sleep
+    box.add([msg(), msg()])
+    await box.next_part()
+    task = await still_waiting(box.next_part())  # waits ~1000 s for the rate
+    box.close()
+    with pytest.raises(asyncio.CancelledError):
+        await settle(task)
+
+
+async def test_waiting_on_the_real_clock() -> None:
+    box = Outbox(throughput=None, window=5, retry_base=0.01, jitter=lambda: 0.0)
+    (future,) = box.add([msg()])
+    box.on_response((await box.next_part()).token, SYSERR, None)
+    ref = await asyncio.wait_for(box.next_part(), 1.0)  # after ~5 ms
+    box.on_response(ref.token, OK, "1")
+    assert (await future).state == "sent"
+
+
+async def test_add_validation() -> None:
+    box = make()
+    with pytest.raises(ValueError, match="no parts"):
+        box.add([msg(0)])
+    one = msg()
+    box.add([one])
+    with pytest.raises(ValueError, match="already queued"):
+        box.add([one])
+    with pytest.raises(ValueError, match="already queued"):
+        box.add([msg(local_id="x"), msg(local_id="x")])
+    bad = msg()
+    bad.priority = 7  # type: ignore[assignment]
+    with pytest.raises(ValueError, match="7"):
+        box.add([msg(), bad])
+    assert box.queued == 1
+    assert box.add([]) == []
+    assert box.get(one.local_id) is one
+    with pytest.raises(ValueError, match="window"):
+        Outbox(window=0)
+
+
+async def test_on_change_and_on_done_callbacks() -> None:
+    changes: list[None] = []
+
+    def broken(_: OutboundMessage) -> None:
+        raise RuntimeError("boom")
+
+    box = make(on_change=lambda: changes.append(None), on_done=broken)
+    (future,) = box.add([msg()])
+    assert len(changes) == 1
+    ref = await box.next_part()
+    assert len(changes) == 2
+    box.on_response(ref.token, OK, "1")
+    assert len(changes) == 3
+    assert (await future).state == "sent"  # a broken callback loses nothing
+
+
+# --------------------------------------------------------------------------- persistence
+
+
+async def test_snapshot_restore_mid_flight_keeps_each_unsent_message_once() -> None:
+    time = FakeTime(0.0)
+    box = make(time, window=20)
+    messages = [msg(1 + i % 3, local_id=f"m{i}") for i in range(12)]
+    messages.append(msg(2, priority=Priority.URGENT, local_id="u"))
+    box.add(messages)
+    refs = [await box.next_part() for _ in range(10)]  # u:0 u:1 m0 m1:0 m1:1 m2:0..2 m3 m4:0
+    names = [part_name(r) for r in refs]
+    assert names[:3] == ["u:0", "u:1", "m0:0"]
+    answered = {"u:0", "u:1", "m0:0", "m1:0", "m2:1"}
+    for ref in refs:
+        if part_name(ref) in answered:
+            box.on_response(ref.token, OK, part_name(ref))
+    box.on_response(refs[9].token, THROTTLED, None)  # m4:0 waits for a retry
+    finished_before = {m.local_id for m in messages if m.done}
+    assert finished_before == {"u", "m0"}
+
+    data = json.loads(json.dumps(box.snapshot()))
+    assert data["sent_total"] == 2
+    again = Outbox.restore(
+        data, clock=time, wall_clock=time, sleep=time.sleep, throughput=None, window=50
+    )
+    assert again.queued == 11
+    assert again.sent_total == 2
+    restored = {m.local_id: m for m in (again.get(f"m{i}") for i in range(12)) if m}
+    assert set(restored) == {f"m{i}" for i in range(1, 12)}
+    assert restored["m1"].acked == [True, False]
+    assert restored["m1"].message_ids == ["m1:0", None]
+    assert restored["m1"].uncertain == [False, True]  # was in flight at the snapshot
+    assert restored["m2"].uncertain == [True, False, True]
+    assert restored["m4"].uncertain == [False, False]  # answered 0x58: not uncertain
+    assert restored["m4"].part_attempts == [1, 0]
+    assert restored["m2"].state == "sending"
+    assert restored["m5"].state == "queued"
+
+    done: list[OutboundMessage] = []
+    again.on_done = done.append
+    sent_parts: list[str] = []
+    while again.queued:
+        ref = await again.next_part()
+        sent_parts.append(part_name(ref))
+        again.on_response(ref.token, SUBMITFAIL if ref.message.uncertain[ref.index] else OK, "x")
+    assert len(sent_parts) == len(set(sent_parts))
+    assert not {"u:0", "u:1", "m0:0", "m1:0", "m2:1"} & set(sent_parts)
+    assert {m.local_id for m in done} == {f"m{i}" for i in range(1, 12)}
+    assert all(m.state == "sent" for m in done)
+    assert again.get("m1") is None
+    assert {m.local_id for m in done if m.duplicate_suppressed} == {"m1", "m2", "m3"}
+    assert again.sent_total == 13
+
+
+async def test_load_skips_known_malformed_and_unknown_versions() -> None:
+    box = make()
+    one = msg(local_id="one")
+    box.add([one])
+    data = box.snapshot()
+    good = data["messages"][0]
+    data["messages"] += [
+        {**good, "id": "bad-part", "parts": ["***"]},
+        {**good, "id": "lengths", "ack": [0, 0]},
+        {**good, "id": "finished", "ack": [1]},
+        {"id": "missing"},
+        {**good, "id": "two"},
+    ]
+    other = make()
+    assert other.load(data) == 2
+    assert other.load(data) == 0  # already queued
+    assert other.queued == 2
+    assert other.load(None) == 0
+    assert other.load({"version": 99, "messages": [good]}) == 0
+    assert Outbox.restore(None).queued == 0
+
+
+async def test_snapshot_of_bytes_round_trips() -> None:
+    box = make()
+    message = msg()
+    message.parts = [bytes(range(256))[:140]]
+    message.source = "Home"
+    message.priority = Priority.URGENT
+    box.add([message])
+    again = Outbox.restore(json.loads(json.dumps(box.snapshot())), throughput=None)
+    copy = again.get(message.local_id)
+    assert copy is not None
+    assert copy.parts == message.parts
+    assert (copy.source, copy.priority, copy.created_at) == ("Home", Priority.URGENT, 100.0)
+
+
+# --------------------------------------------------------------------------- a random drill
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), window=st.integers(1, 12))
+def test_random_drill_every_message_ends_exactly_once(seed: int, window: int) -> None:
+    asyncio.run(_drill(seed, window))
+
+
+async def _drill(seed: int, window: int) -> None:
+    rng = random.Random(seed)
+    time = FakeTime(0.0)
+    finished: list[str] = []
+    box = make(
+        time,
+        window=window,
+        jitter=rng.random,
+        max_attempts=6,
+        on_done=lambda m: finished.append(m.local_id),
+    )
+    messages = [msg(rng.randint(1, 3)) for _ in range(40)]
+    futures = box.add(messages)
+    accepted: set[tuple[str, int]] = set()
+    flying: list[PartRef] = []
+    for _ in range(5000):
+        if not box.queued:
+            break
+        roll = rng.random()
+        if box.pending < window and can_send(box) and (not flying or roll < 0.5):
+            ref = await asyncio.wait_for(box.next_part(), 1.0)
+            assert not ref.message.done
+            assert not ref.message.acked[ref.index]
+            flying.append(ref)
+        elif not flying:
+            continue
+        elif roll < 0.97:
+            ref = flying.pop(rng.randrange(len(flying)))
+            status = rng.choice([OK, OK, OK, OK, THROTTLED, SYSERR, SUBMITFAIL, INVDST, None])
+            if status is None:
+                box.on_timeout(ref.token)
+            else:
+                if status == OK and not ref.message.done and not ref.message.acked[ref.index]:
+                    key = (ref.message.local_id, ref.index)
+                    assert key not in accepted
+                    accepted.add(key)
+                box.on_response(ref.token, status, "id")
+        else:
+            box.on_link_lost()
+            flying.clear()
+        assert box.pending <= window
+        if rng.random() < 0.05:
+            box = _reload(box, time, rng, finished, window)
+            flying.clear()
+    assert box.queued == 0
+    assert sorted(finished) == sorted(set(finished))
+    assert len(finished) == len(messages)
+    assert box.sent_total + box.failed_total == len(messages)
+    assert all(f.done() for f in futures)
+
+
+def can_send(box: Outbox) -> bool:
+    """Whether a part is queued or waits for a retry (next_part() would return)."""
+    if box._head() is not None:
+        return True
+    return any(not m.done and not m.acked[i] for _, _, m, i in box._delayed)
+
+
+def _reload(
+    box: Outbox, time: FakeTime, rng: random.Random, finished: list[str], window: int
+) -> Outbox:
+    """Restart: snapshot, close, restore into a fresh outbox."""
+    data = json.loads(json.dumps(box.snapshot()))
+    on_done = box.on_done
+    for future in box._futures.values():  # the callers of the old process are gone
+        future.cancel()
+    box._futures.clear()
+    box.close()
+    return Outbox.restore(
+        data,
+        clock=time,
+        wall_clock=time,
+        sleep=time.sleep,
+        throughput=None,
+        window=window,
+        jitter=rng.random,
+        max_attempts=6,
+        on_done=on_done,
+    )
+
+
+# --------------------------------------------------------------------------- O(1), counted
+
+
+@contextmanager
+def count_steps(*modules: types.ModuleType) -> Iterator[Callable[[], int]]:
+    """Count the steps Python takes inside ``modules``: lines, jumps and branches.
+
+    Uses sys.monitoring, so it involves no timing. A loop counts once per iteration even when
+    it is written on one line (a jump back is an event).
+    """
+    mon = sys.monitoring
+    events = mon.events.LINE | mon.events.JUMP | mon.events.BRANCH_LEFT | mon.events.BRANCH_RIGHT
+    tool = next(i for i in range(5, 0, -1) if mon.get_tool(i) is None)
+    codes: list[types.CodeType] = []
+
+    def collect(code: types.CodeType) -> None:
+        codes.append(code)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                collect(const)
+
+    def visit(obj: object, file: str) -> None:
+        if isinstance(obj, staticmethod | classmethod):
+            obj = obj.__func__
+        if isinstance(obj, property):
+            for f in (obj.fget, obj.fset):
+                if f is not None:
+                    visit(f, file)
+        elif isinstance(obj, types.FunctionType) and obj.__code__.co_filename == file:
+            collect(obj.__code__)
+
+    for module in modules:
+        for obj in vars(module).values():
+            if isinstance(obj, type) and obj.__module__ == module.__name__:
+                for attr in vars(obj).values():
+                    visit(attr, module.__file__)
+            else:
+                visit(obj, module.__file__)
+    count = 0
+
+    def on_event(*_: object) -> None:
+        nonlocal count
+        count += 1
+
+    mon.use_tool_id(tool, "step-counter")
+    for event in (
+        mon.events.LINE,
+        mon.events.JUMP,
+        mon.events.BRANCH_LEFT,
+        mon.events.BRANCH_RIGHT,
+    ):
+        mon.register_callback(tool, event, on_event)
+    for code in codes:
+        mon.set_local_events(tool, code, events)
+    try:
+        yield lambda: count
+    finally:
+        for code in codes:
+            mon.set_local_events(tool, code, 0)
+        for event in (
+            mon.events.LINE,
+            mon.events.JUMP,
+            mon.events.BRANCH_LEFT,
+            mon.events.BRANCH_RIGHT,
+        ):
+            mon.register_callback(tool, event, None)
+        mon.free_tool_id(tool)
+
+
+async def _steps_per_part(queued: int) -> float:
+    """Steps of outbox code per part sent, with ``queued`` messages waiting behind."""
+    box = make(window=1000)
+    box.add([msg(1 + i % 3) for i in range(queued)])
+    flying = deque([await box.next_part() for _ in range(box.window)])  # a full window
+    batch = [msg(1 + i % 3) for i in range(1000)]
+    with count_steps(outbox_module) as steps:
+        box.add(batch)
+        for i in range(2000):
+            ref = flying.popleft()
+            box.on_response(ref.token, THROTTLED if i % 97 == 0 else OK, "id")
+            flying.append(await box.next_part())
+        total = steps()
+    assert box.sent_total > 900
+    assert box.stats()["delayed"] == box.retries_total == 21  # none came due: fake clock
+    return total / 2000
+
+
+async def test_outbox_work_per_message_is_flat() -> None:
+    """Steps of outbox code per part: the same with 1k and 100k messages queued.
+
+    Counted, not timed: a scan of the queue, the window or the retries would show here.
+    """
+    loop = asyncio.get_running_loop()
+    debug = loop.get_debug()
+    loop.set_debug(False)  # debug mode records a traceback for each of the 100k futures
+    try:
+        small = await _steps_per_part(1_000)
+        large = await _steps_per_part(100_000)
+    finally:
+        loop.set_debug(debug)
+    assert large == pytest.approx(small, rel=0.01), (small, large)
+
+
+def test_rules_and_tracker_work_per_message_is_flat() -> None:
+    """The same for the rules and the tracker, holding 1k or 100k live entries."""
+
+    def per_message(live: int) -> float:
+        now = [0.0]
+        step = 60.0 / live  # so that ``live`` entries are within the windows
+        guard = rules.Rules(clock=lambda: now[0])
+        sent = tracker.SentTracker(ttl=60.0, clock=lambda: now[0])
+
+        def one(i: int) -> None:
+            pair = [(f"7999{i}", f"text {i}")]
+            guard.admit(pair)
+            sent.add(tracker.SentRecord(str(i), pair[0][0], "sms", now[0], 1, [str(i)]))
+            assert sent.get(str(i)) is not None
+            sent.expire()  # one old record goes each time
+            now[0] += step
+
+        for i in range(live + 10):  # fill the windows; old entries now expire one by one
+            one(-i)
+        assert len(sent) >= live - 1
+        with count_steps(rules, tracker) as steps:
+            for i in range(3000):
+                one(i)
+            return steps() / 3000
+
+    small, large = per_message(1_000), per_message(100_000)
+    assert large == pytest.approx(small, rel=0.01), (small, large)

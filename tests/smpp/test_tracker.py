@@ -1,0 +1,135 @@
+"""The sent-message tracker: message id -> record, bounded by age, persisted."""
+
+from __future__ import annotations
+
+import json
+
+from custom_components.smscentre.smpp.outbox import OutboundMessage, Priority
+from custom_components.smscentre.smpp.tracker import SentRecord, SentTracker
+
+
+class Clock:
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def record(local_id: str, at: float, *ids: str) -> SentRecord:
+    return SentRecord(local_id, "79990000001", "sms", at, len(ids) or 1, list(ids))
+
+
+def test_add_get_every_id() -> None:
+    changes: list[None] = []
+    tracker = SentTracker(on_change=lambda: changes.append(None))
+    rec = record("l1", 1.0, "100", "101")
+    tracker.add(rec)
+    assert tracker.get("100") is rec
+    assert tracker.get("101") is rec
+    assert tracker.get("102") is None
+    assert "100" in tracker
+    assert tracker.get_local("l1") is rec
+    assert len(tracker) == 1
+    assert len(changes) == 1
+
+
+def test_same_id_for_all_parts_indexed_once() -> None:
+    tracker = SentTracker()
+    rec = SentRecord("l1", "7999", "sms", 1.0, 3, ["55", "55", "55"])
+    tracker.add(rec)
+    assert tracker.get("55") is rec
+    assert len(tracker) == 1
+
+
+def test_replace_same_local_id() -> None:
+    tracker = SentTracker()
+    tracker.add(record("l1", 1.0, "100"))
+    newer = record("l1", 2.0, "200")
+    tracker.add(newer)
+    assert tracker.get("100") is None
+    assert tracker.get("200") is newer
+    assert len(tracker) == 1
+
+
+def test_expire_drops_old_only_and_keeps_newer_owner_of_an_id() -> None:
+    clock = Clock()
+    changes: list[None] = []
+    tracker = SentTracker(ttl=100.0, clock=clock, on_change=lambda: changes.append(None))
+    tracker.add(record("l1", clock.now - 150, "1"))
+    tracker.add(record("l2", clock.now - 120, "2", "shared"))
+    newer = record("l3", clock.now - 10, "3", "shared")
+    tracker.add(newer)
+    changes.clear()
+    assert tracker.expire() == 2
+    assert len(tracker) == 1
+    assert tracker.get("1") is None
+    assert tracker.get("2") is None
+    assert tracker.get("shared") is newer
+    assert changes == [None]
+    assert tracker.expire() == 0
+    assert changes == [None]  # nothing changed, no save
+    assert tracker.expire(clock.now + 100) == 1
+    assert len(tracker) == 0
+
+
+def test_round_trip_json() -> None:
+    clock = Clock()
+    tracker = SentTracker(clock=clock)
+    tracker.add(record("l1", clock.now - 5, "1", "2"))
+    tracker.add(SentRecord("l2", "a@b.cd", "email", clock.now, 1, []))
+    data = json.loads(json.dumps(tracker.as_dict()))
+    changes: list[None] = []
+    again = SentTracker.from_dict(data, clock=clock, on_change=lambda: changes.append(None))
+    assert len(again) == 2
+    assert again.get("2") == record("l1", clock.now - 5, "1", "2")
+    assert again.get_local("l2") == SentRecord("l2", "a@b.cd", "email", clock.now, 1, [])
+    assert changes == []
+    again.add(record("l3", clock.now, "9"))
+    assert changes == [None]
+
+
+def test_from_dict_expires_and_tolerates_garbage() -> None:
+    clock = Clock()
+    data = {
+        "version": 1,
+        "records": [
+            ["old", "7999", "sms", clock.now - 4 * 86400, 1, ["1"]],
+            ["bad", "7999"],
+            ["worse", "7999", "sms", "not a time", 1, ["2"]],
+            ["ok", "7999", "sms", clock.now, 2, ["3"]],
+        ],
+    }
+    tracker = SentTracker.from_dict(data, clock=clock)
+    assert len(tracker) == 1
+    assert tracker.get("3") is not None
+    assert len(SentTracker.from_dict(None)) == 0
+    assert len(SentTracker.from_dict({"version": 99, "records": [["x"]]})) == 0
+
+
+def test_record_from_message() -> None:
+    message = OutboundMessage(
+        local_id="abc",
+        recipient="79990000001",
+        channel="sms",
+        priority=Priority.NORMAL,
+        source=None,
+        data_coding=0,
+        esm_class=0x40,
+        parts=[b"a", b"b", b"c"],
+        message_ids=["9", "9", None],
+        finished_at=123.0,
+    )
+    rec = SentRecord.from_message(message)
+    assert rec == SentRecord("abc", "79990000001", "sms", 123.0, 3, ["9"])
+
+
+def test_expire_is_proportional_to_expired() -> None:
+    """Expiring one record looks at two records, however many are kept."""
+    clock = Clock()
+    tracker = SentTracker(ttl=10.0, clock=clock)
+    for i in range(50_000):
+        tracker.add(record(str(i), clock.now + i, str(i)))
+    # Only the first record is old enough: the loop must stop at the second one.
+    assert tracker.expire(clock.now + 10.0) == 1
+    assert len(tracker) == 49_999

@@ -1,0 +1,684 @@
+"""The provider's HTTP handler: formats, charsets, signatures, retries, dispatch."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+import json
+from typing import Any
+from urllib.parse import urlencode
+import zlib
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.smscentre.const import (
+    CONF_WEBHOOK_ID,
+    EVENT_DELIVERY_REPORT,
+    EVENT_HLR_RESULT,
+    EVENT_INCOMING_SMS,
+)
+from custom_components.smscentre.smpp.channels import Channel
+from custom_components.smscentre.webhook import (
+    EVENT_CALL_CONFIRMATION,
+    STATUS_CODES,
+    HandledKeys,
+    _stamp,
+    _status_time,
+    codec_for,
+    is_hlr,
+    parse_body,
+    parse_xml,
+    to_report,
+    verify_signature,
+    webhook_url,
+)
+from smscsim import SmscSimulator
+
+from .receiving_helpers import (
+    SECRET,
+    WEBHOOK_ID,
+    entity_id,
+    make_entry,
+    setup_entry,
+    sign,
+    sim,  # noqa: F401
+    webhook_options,
+)
+
+PATH = f"/api/webhook/{WEBHOOK_ID}"
+CYRILLIC = "Привет, дом! Свет выключен ёЁ"
+FORM = "application/x-www-form-urlencoded"
+
+
+def form(fields: dict[str, str], charset: str = "windows-1251") -> bytes:
+    """A form body as the provider encodes it in `charset`."""
+    return urlencode(fields, encoding=codec_for(charset)).encode("ascii")
+
+
+def status_fields(hash_kind: str = "md5", secret: str = SECRET, **changes: str) -> dict[str, str]:
+    """A signed delivery status."""
+    fields = {
+        "id": "100001",
+        "phone": "79991234567",
+        "status": "1",
+        "time": "05.03.25 12:30:00",
+        "ts": "1741167000",
+        "cnt": "1",
+        "type": "0",
+        "cost": "3.50",
+        "sender": "HomeAssist",
+    }
+    fields.update(changes)
+    if secret:
+        text = f"{fields['id']}:{fields['phone']}:{fields['status']}"
+        fields[hash_kind] = sign(text, secret, hash_kind)
+    return fields
+
+
+def incoming_fields(
+    text: str = CYRILLIC,
+    hash_kind: str = "md5",
+    encoding: str = "utf-8",
+    secret: str = SECRET,
+) -> dict[str, str]:
+    """A signed incoming SMS."""
+    fields = {
+        "id": "777",
+        "sms_id": "100001",
+        "phone": "79990001122",
+        "mes": text,
+        "to": "79037000000",
+        "smsc": "MTS",
+        "sent": "1741167000",
+        "time": "1741167005",
+    }
+    if secret:
+        signed = f"{fields['phone']}:{fields['mes']}:{fields['to']}"
+        fields[hash_kind] = sign(signed, secret, hash_kind, encoding)
+    return fields
+
+
+@pytest.fixture
+async def entry(hass: HomeAssistant, sim: SmscSimulator) -> MockConfigEntry:  # noqa: F811
+    """A loaded entry with the webhook on, md5 signatures."""
+    config_entry = make_entry(sim, options=webhook_options())
+    await setup_entry(hass, config_entry)
+    return config_entry
+
+
+async def test_status_form_windows_1251(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Default format and charset: a status becomes a delivery report event and entity state."""
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    resp = await client.post(PATH, data=form(status_fields()), headers={"Content-Type": FORM})
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    data = events[0].data
+    assert data["config_entry_id"] == entry.entry_id
+    assert data["message_id"] == "100001"
+    assert data["recipient"] == "79991234567"
+    assert data["status"] == "delivered"
+    assert data["stat"] == "DELIVRD"
+    assert data["status_code"] == 1
+    assert data["cost"] == "3.50"
+    assert data["parts"] == 1
+    assert data["channel"] == "sms"
+    assert data["done_at"] == "2025-03-05T09:30:00+00:00"
+    state = hass.states.get(entity_id(hass, "delivery_report"))
+    assert state is not None
+    assert state.attributes["event_type"] == "delivered"
+    assert state.attributes["recipient"] == "79991234567"
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "windows-1251", "koi8-r"])
+@pytest.mark.parametrize("hash_kind", ["md5", "sha1", "crc32"])
+async def test_incoming_form_charsets_and_hashes(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+    hass_client_no_auth: ClientSessionGenerator,
+    charset: str,
+    hash_kind: str,
+) -> None:
+    """Cyrillic text in each charset, each signature kind (hashed over the charset's bytes)."""
+    config_entry = make_entry(sim, options=webhook_options(hash_kind=hash_kind))
+    await setup_entry(hass, config_entry)
+    events = async_capture_events(hass, EVENT_INCOMING_SMS)
+    client = await hass_client_no_auth()
+    fields = incoming_fields(hash_kind=hash_kind, encoding=codec_for(charset))
+    resp = await client.post(
+        f"{PATH}?charset={charset}",
+        data=form(fields, charset),
+        headers={"Content-Type": FORM},
+    )
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    data = events[0].data
+    assert data["text"] == CYRILLIC
+    assert data["sender"] == "79990001122"
+    assert data["recipient"] == "79037000000"
+    assert data["message_id"] == "777"
+    assert data["reply_to"] == "100001"
+    assert data["received_at"] == "2025-03-05T09:30:05+00:00"
+    assert data["parts"] == 1
+    assert data["incomplete"] is False
+    state = hass.states.get(entity_id(hass, "incoming_message"))
+    assert state is not None
+    assert state.attributes["event_type"] == "sms"
+    assert state.attributes["text"] == CYRILLIC
+
+
+async def test_incoming_json_fmt3(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """fmt=3: a JSON body (the address webhook_url gives)."""
+    events = async_capture_events(hass, EVENT_INCOMING_SMS)
+    client = await hass_client_no_auth()
+    resp = await client.post(
+        f"{PATH}?fmt=3&charset=utf-8",
+        data=json.dumps(incoming_fields(), ensure_ascii=False).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["text"] for e in events] == [CYRILLIC]
+
+
+async def test_status_json_numbers(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """JSON numbers are read as the provider prints them (the signature still matches)."""
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    fields: dict[str, Any] = status_fields(status="20", err="1")
+    body = {**fields, "id": 100001, "status": 20, "err": 1, "cnt": 2}
+    resp = await client.post(f"{PATH}?fmt=3&charset=utf-8", json=body)
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    assert events[0].data["status"] == "undeliverable"
+    assert events[0].data["error_code"] == 1
+    assert events[0].data["error"] == "Subscriber does not exist"
+    assert events[0].data["parts"] == 2
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "windows-1251"])
+async def test_incoming_xml_fmt2(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    charset: str,
+) -> None:
+    """fmt=2: an XML body, with or without an encoding declaration."""
+    events = async_capture_events(hass, EVENT_INCOMING_SMS)
+    client = await hass_client_no_auth()
+    fields = incoming_fields(encoding=codec_for(charset))
+    leaves = "".join(f"<{k}>{v}</{k}>" for k, v in fields.items())
+    xml = f'<?xml version="1.0" encoding="{charset}"?><data>{leaves}</data>'
+    resp = await client.post(
+        f"{PATH}?fmt=2&charset={charset}",
+        data=xml.encode(codec_for(charset)),
+        headers={"Content-Type": "text/xml"},
+    )
+    assert resp.status == HTTPStatus.OK
+    # no declaration: the charset parameter tells
+    fields = incoming_fields("Второе", encoding=codec_for(charset))
+    leaves = "".join(f"<{k}>{v}</{k}>" for k, v in fields.items())
+    resp = await client.post(
+        f"{PATH}?fmt=2&charset={charset}",
+        data=f"<data>{leaves}</data>".encode(codec_for(charset)),
+        headers={"Content-Type": "text/xml"},
+    )
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["text"] for e in events] == [CYRILLIC, "Второе"]
+
+
+@pytest.mark.parametrize("hash_kind", ["md5", "sha1", "crc32"])
+async def test_status_xml_each_hash(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+    hass_client_no_auth: ClientSessionGenerator,
+    hash_kind: str,
+) -> None:
+    """A status in XML attributes, signed with each kind."""
+    config_entry = make_entry(sim, options=webhook_options(hash_kind=hash_kind))
+    await setup_entry(hass, config_entry)
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    fields = status_fields(hash_kind, status="3")
+    attrs = " ".join(f'{k}="{v}"' for k, v in fields.items())
+    resp = await client.post(f"{PATH}?fmt=2", data=f"<status {attrs}/>".encode())
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["status"] for e in events] == ["expired"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        str,
+        lambda v: str(v - (1 << 32) if v >= 1 << 31 else v),
+        lambda v: f"{v:08x}",
+        lambda v: f"{v:08X}",
+    ],
+    ids=["unsigned", "signed", "hex", "HEX"],
+)
+def test_crc32_spellings(value: Any) -> None:
+    """crc32 is accepted as PHP's crc32() (either sign) or hash('crc32b') prints it."""
+    fields = {"phone": "79991234567", "ts": "1741167000"}
+    crc = zlib.crc32(b"79991234567:1741167000:" + SECRET.encode())
+    assert verify_signature(
+        "call", fields, [value(crc)], secret=SECRET, hash_kind="crc32", codec="utf-8"
+    )
+    assert not verify_signature(
+        "call", fields, [value(crc ^ 1)], secret=SECRET, hash_kind="crc32", codec="utf-8"
+    )
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(lambda f: f.pop("md5"), id="unsigned"),
+        pytest.param(lambda f: f.update(md5="0" * 32), id="forged"),
+        pytest.param(lambda f: f.update(md5=SECRET), id="secret-as-hash"),
+        pytest.param(lambda f: f.update(status="3"), id="tampered-field"),
+        pytest.param(
+            lambda f: f.update(md5=sign("100001:79991234567:1", "guess", "md5")), id="wrong-secret"
+        ),
+        pytest.param(
+            lambda f: (f.pop("md5"), f.update(sha1=sign("100001:79991234567:1", SECRET, "sha1"))),
+            id="other-algorithm",
+        ),
+    ],
+)
+async def test_forged_and_unsigned_rejected(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    mutate: Any,
+) -> None:
+    """With a secret set, anything but the right hash of the right fields is 403."""
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    fields = status_fields()
+    mutate(fields)
+    resp = await client.post(PATH, data=form(fields), headers={"Content-Type": FORM})
+    assert resp.status == HTTPStatus.FORBIDDEN
+    await hass.async_block_till_done()
+    assert events == []
+
+
+async def test_refusals_logged_once_per_hour(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Anyone can post: a flood of forged requests makes one warning, not one each."""
+    client = await hass_client_no_auth()
+    for _ in range(5):
+        resp = await client.post(PATH, data=form(status_fields(secret="")))
+        assert resp.status == HTTPStatus.FORBIDDEN
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "Refused" in r.message]
+    assert len(warnings) == 1
+
+
+async def test_secret_in_query_and_hash_in_body(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """The provider may call the URL as given (secret in the query): the body's hash counts."""
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    resp = await client.post(
+        f"{PATH}?md5={SECRET}", data=form(status_fields()), headers={"Content-Type": FORM}
+    )
+    assert resp.status == HTTPStatus.OK
+    unsigned = status_fields(secret="", id="100002")
+    resp = await client.post(f"{PATH}?md5={SECRET}", data=form(unsigned))
+    assert resp.status == HTTPStatus.FORBIDDEN
+    await hass.async_block_till_done()
+    assert len(events) == 1
+
+
+async def test_no_secret_accepts_unsigned(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Without a secret the webhook id alone protects the address."""
+    config_entry = make_entry(sim, options=webhook_options(secret=""))
+    await setup_entry(hass, config_entry)
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    resp = await client.post(PATH, data=form(status_fields(secret="")))
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(events) == 1
+
+
+async def test_replay_handled_once(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """A retry of a handled request is answered 200 and fires nothing; a new status does."""
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    body = form(status_fields(status="0"))
+    for _ in range(3):
+        resp = await client.post(PATH, data=body, headers={"Content-Type": FORM})
+        assert resp.status == HTTPStatus.OK
+    resp = await client.post(PATH, data=form(status_fields()), headers={"Content-Type": FORM})
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["status"] for e in events] == ["accepted", "delivered"]
+
+
+async def test_replay_after_reload(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Handled keys are persisted: a retry after a restart of the entry fires nothing."""
+    events = async_capture_events(hass, EVENT_INCOMING_SMS)
+    client = await hass_client_no_auth()
+    body = form(incoming_fields(encoding="cp1251"))
+    assert (await client.post(PATH, data=body)).status == HTTPStatus.OK
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert (await client.post(PATH, data=body)).status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(events) == 1
+
+
+async def test_hlr_status(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """A status of type 4 with HLR fields is an HLR result."""
+    hlr = async_capture_events(hass, EVENT_HLR_RESULT)
+    reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    fields = status_fields(
+        type="4",
+        imsi="250011234567890",
+        msc="79160000000",
+        mcc="250",
+        mnc="01",
+        cn="Россия",
+        net="Билайн",
+        rcn="",
+        rnet="",
+    )
+    resp = await client.post(f"{PATH}?charset=utf-8", data=form(fields, "utf-8"))
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert reports == []
+    assert len(hlr) == 1
+    data = hlr[0].data
+    assert data["config_entry_id"] == entry.entry_id
+    assert data["message_id"] == "100001"
+    assert data["phone"] == "79991234567"
+    assert data["status"] == "delivered"
+    assert data["imsi"] == "250011234567890"
+    assert data["msc"] == "79160000000"
+    assert (data["mcc"], data["mnc"]) == ("250", "01")
+    assert (data["country"], data["network"]) == ("Россия", "Билайн")
+    assert data["roaming_country"] is None
+    assert data["roaming_network"] is None
+
+
+async def test_call_confirmation(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """`waitcall` is a number confirmation by call: its own event."""
+    events = async_capture_events(hass, EVENT_CALL_CONFIRMATION)
+    client = await hass_client_no_auth()
+    fields = {"waitcall": "1", "phone": "79991234567", "ts": "1741167000"}
+    fields["md5"] = sign("79991234567:1741167000", SECRET, "md5")
+    assert (await client.post(PATH, data=form(fields))).status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    assert events[0].data == {
+        "config_entry_id": entry.entry_id,
+        "phone": "79991234567",
+        "called_at": "2025-03-05T09:30:00+00:00",
+    }
+
+
+async def test_status_correlates_with_sent_message(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A status over HTTP for a message sent over SMPP carries its channel and local id."""
+    sim.auto_receipts = False
+    config_entry = make_entry(sim, options=webhook_options())
+    await setup_entry(hass, config_entry)
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    result = await config_entry.runtime_data.async_send(
+        Channel.CALL, ["+7 999 123-45-67"], {"message": "Door open"}
+    )
+    message = result["messages"][0]
+    client = await hass_client_no_auth()
+    fields = status_fields(id=message["message_id"], type="7", cnt="12")
+    assert (await client.post(PATH, data=form(fields))).status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    data = events[0].data
+    assert data["channel"] == "call"
+    assert data["local_id"]
+    assert data["recipient"] == "79991234567"
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(str(code), status) for code, (status, _stat) in STATUS_CODES.items()]
+    + [("99", "unknown"), ("x", "unknown"), ("", "unknown")],
+)
+async def test_status_codes(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    code: str,
+    status: str,
+) -> None:
+    """Every numeric status maps onto an event type of the Delivery report entity."""
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    assert (await client.post(PATH, data=form(status_fields(status=code)))).status == 200
+    await hass.async_block_till_done()
+    assert events[0].data["status"] == status
+    state = hass.states.get(entity_id(hass, "delivery_report"))
+    assert state is not None
+    assert state.attributes["event_type"] == status
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status"),
+    [
+        (f"{PATH}?fmt=3", b'{"id": ', HTTPStatus.BAD_REQUEST),
+        (f"{PATH}?fmt=3", b"[1, 2]", HTTPStatus.BAD_REQUEST),
+        (f"{PATH}?fmt=2", b"<data><id>1</id>", HTTPStatus.BAD_REQUEST),
+        (
+            f"{PATH}?fmt=2",
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><data><mes>&b;</mes></data>',
+            HTTPStatus.BAD_REQUEST,
+        ),
+        (
+            f"{PATH}?fmt=2",
+            b'<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><data>&x;</data>',
+            HTTPStatus.BAD_REQUEST,
+        ),
+        (PATH, b"x" * (64 * 1024 + 1), HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+    ],
+    ids=["bad-json", "json-not-object", "bad-xml", "entity-expansion", "external-entity", "big"],
+)
+async def test_malformed_bodies(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    url: str,
+    body: bytes,
+    status: HTTPStatus,
+) -> None:
+    """Unreadable bodies, DTDs and entities are refused before any signature check."""
+    client = await hass_client_no_auth()
+    assert (await client.post(url, data=body)).status == status
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": "1", "phone": "79991234567"},
+        {"mes": "hi", "to": "7903"},
+        {"waitcall": "1", "ts": "1"},
+    ],
+    ids=["status-without-id", "incoming-without-phone", "call-without-phone"],
+)
+async def test_missing_fields(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+    hass_client_no_auth: ClientSessionGenerator,
+    fields: dict[str, str],
+) -> None:
+    """A request lacking what its kind needs is 400 (nothing fired)."""
+    config_entry = make_entry(sim, options=webhook_options(secret=""))
+    await setup_entry(hass, config_entry)
+    client = await hass_client_no_auth()
+    assert (await client.post(PATH, data=form(fields))).status == HTTPStatus.BAD_REQUEST
+
+
+async def test_charset_echoed_in_body(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Without the query string, the charset echoed among the body's fields is used."""
+    events = async_capture_events(hass, EVENT_INCOMING_SMS)
+    client = await hass_client_no_auth()
+    fields = {"charset": "utf-8", **incoming_fields(encoding="utf-8")}
+    assert (await client.post(PATH, data=form(fields, "utf-8"))).status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["text"] for e in events] == [CYRILLIC]
+
+
+async def test_disabled_by_default(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Off by default: nothing registered (Home Assistant answers 200 to unknown hooks)."""
+    config_entry = make_entry(sim)
+    await setup_entry(hass, config_entry)
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    assert (await client.post(PATH, data=form(status_fields()))).status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert events == []
+
+
+async def test_unregistered_on_unload(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """After unload the hook is gone."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    client = await hass_client_no_auth()
+    assert (await client.post(PATH, data=form(status_fields()))).status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert events == []
+
+
+async def test_webhook_id_generated(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+) -> None:
+    """An entry without a webhook id gets one stored on setup (without a reload)."""
+    config_entry = make_entry(sim)
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        data={k: v for k, v in config_entry.data.items() if k != CONF_WEBHOOK_ID},
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    generated = config_entry.data[CONF_WEBHOOK_ID]
+    assert len(generated) == 64
+    assert config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_webhook_url(hass: HomeAssistant, sim: SmscSimulator) -> None:  # noqa: F811
+    """The address to paste into the account, with the provider's query parameters."""
+    config_entry = make_entry(sim, options=webhook_options(hash_kind="sha1"))
+    config_entry.add_to_hass(hass)
+    assert webhook_url(hass, config_entry) is None  # no external URL yet
+    await hass.config.async_update(external_url="https://home.example.org")
+    assert webhook_url(hass, config_entry) == (
+        f"https://home.example.org{PATH}?fmt=3&charset=utf-8&sha1={SECRET}"
+    )
+    assert webhook_url(hass, config_entry, secret="", hash_kind="md5") == (
+        f"https://home.example.org{PATH}?fmt=3&charset=utf-8"
+    )
+    assert webhook_url(hass, config_entry, secret="abc", hash_kind="crc32").endswith("&crc32=abc")
+    no_id = make_entry(sim, data={CONF_WEBHOOK_ID: ""})
+    assert webhook_url(hass, no_id) is None
+
+
+def test_parse_body_shapes() -> None:
+    """Form, JSON list, nested XML; first occurrence of a field wins."""
+    assert parse_body(b"a=1&a=2&b=", content_type="", fmt=None, charset=None) == [
+        {"a": "1", "b": ""}
+    ]
+    assert parse_body(
+        b'[{"id": 1, "ok": true, "n": null, "x": {"y": 1}}, {"id": "2"}]',
+        content_type="application/json",
+        fmt=None,
+        charset="utf-8",
+    ) == [{"id": "1", "ok": "1"}, {"id": "2"}]
+    assert parse_xml("<r a='1'><s><id>5</id><id>6</id></s><mes> hi </mes></r>") == {
+        "a": "1",
+        "id": "5",
+        "mes": "hi",
+    }
+
+
+def test_handled_keys_bound_and_ttl() -> None:
+    """LRU bound, ttl, and storage round trip."""
+    now = [1000.0]
+    keys = HandledKeys(max_size=3, ttl=100, clock=lambda: now[0])
+    for key in "abcd":
+        keys.add(key)
+    assert len(keys) == 3
+    assert "a" not in keys
+    assert "d" in keys
+    stored = keys.as_list()
+    now[0] += 101
+    assert "d" not in keys
+    again = HandledKeys(max_size=2, ttl=200, clock=lambda: now[0])
+    again.load([*stored, ["bad"], None, ["e", "x"]])
+    assert len(again) == 2
+    assert "d" in again
+
+
+def test_field_edge_cases() -> None:
+    """Odd stamps, the flag's type bits, a call's cnt, text the charset cannot hold."""
+    assert _stamp("99999999999999999") is None
+    assert _stamp("-5") is None
+    assert _stamp(None) is None
+    assert _status_time("") is None
+    assert _status_time("31.02.25 10:00:00") is None
+    assert is_hlr({"id": "1", "flag": str(0x0100 | 4)})
+    assert not is_hlr({"id": "1", "flag": "0"})
+    call = to_report({"id": "1", "status": "1", "type": "7", "cnt": "42"})
+    assert call.parts is None
+    assert call.message_type == "call"
+    assert to_report({"id": "1", "status": "1", "flag": "10"}).message_type == "viber"
+    fields = {"phone": "79991234567", "mes": "Hi 😀", "to": "7903"}
+    good = sign("79991234567:Hi 😀:7903", SECRET, "md5")
+    assert verify_signature(
+        "incoming", fields, [good], secret=SECRET, hash_kind="md5", codec="cp1251"
+    )
