@@ -59,6 +59,9 @@ _LOGGER = logging.getLogger(__name__)
 MAX_SYSTEM_TYPE = 12  # SMPP 3.4: 13 octets with the terminating NUL
 _HEADER = struct.Struct("!IIII")
 _MAX_PDU = 2**16 + 1024
+_READ_SIZE = 2**18  # bytes read at a time by the receive loop
+_MAX_BATCH = 256  # SUBMIT_SMs written together at most
+_HIGH_WATER = 2**18  # unsent bytes above which the sender waits for the socket
 
 # command ids
 GENERIC_NACK = 0x80000000
@@ -464,58 +467,128 @@ class Session(ESME):
         return self.end_reason or "closed"
 
     async def _receive_data(self) -> None:  # type: ignore[override]
-        """Read PDUs until the link ends; never raise on content."""
+        """Read PDUs until the link ends; never raise on content.
+
+        Reads whatever has arrived (many PDUs at a time under load) and handles every whole
+        PDU in it; the answers to the server's requests go out in one write per read.
+        """
         reader = self._reader
         assert reader is not None
-        correlator = self.fast_correlator
-        deliver = self.link.deliver_handler
-        unpack = _HEADER.unpack
+        unpack_from = _HEADER.unpack_from
+        buffer = b""
         while True:
-            header = await reader.readexactly(16)
-            length, command, status, seq = unpack(header)
-            if length < 16 or length > _MAX_PDU:
-                self.end_reason = self.end_reason or f"invalid PDU length {length}"
-                return
-            body = await reader.readexactly(length - 16) if length > 16 else b""
+            data = await reader.read(_READ_SIZE)
+            if not data:
+                raise asyncio.IncompleteReadError(buffer, 16)
+            buffer = buffer + data if buffer else data
             self.last_received = time.monotonic()
-            if command in (SUBMIT_SM_RESP, GENERIC_NACK):
-                request = correlator.pop(seq)
-                if isinstance(request, _Submit):
-                    message_id = None
-                    if status == ESME_ROK:
-                        message_id = body.split(b"\x00", 1)[0].decode("ascii", "replace")
-                    self.outbox_response(request.ref.token, status, message_id)
-                elif request is not None and command == GENERIC_NACK:
-                    self._enquire_sent_at = None
-            elif command == DELIVER_SM:
-                result = ESME_ROK
-                if deliver is not None:
-                    try:
-                        result = deliver(body)
-                    except Exception:  # the handler must never cost us the link
-                        _LOGGER.exception("Incoming PDU handler failed")
-                self._write(_HEADER.pack(17, DELIVER_SM_RESP, result, seq) + b"\x00")
-            elif command == ENQUIRE_LINK_RESP:
-                correlator.pop(seq)
+            size = len(buffer)
+            pos = 0
+            replies: list[bytes] = []
+            try:
+                while size - pos >= 16:
+                    length, command, status, seq = unpack_from(buffer, pos)
+                    if length < 16 or length > _MAX_PDU:
+                        self.end_reason = self.end_reason or f"invalid PDU length {length}"
+                        return
+                    end = pos + length
+                    if end > size:
+                        break
+                    body = buffer[pos + 16 : end]
+                    pos = end
+                    if self._handle_pdu(command, status, seq, body, replies):
+                        return
+            finally:
+                if replies:
+                    self._write(b"".join(replies))
+            buffer = buffer[pos:]
+
+    def _handle_pdu(
+        self, command: int, status: int, seq: int, body: bytes, replies: list[bytes]
+    ) -> bool:
+        """Handle one PDU; return True when the session ends."""
+        correlator = self.fast_correlator
+        if command in (SUBMIT_SM_RESP, GENERIC_NACK):
+            request = correlator.pop(seq)
+            if isinstance(request, _Submit):
+                message_id = None
+                if status == ESME_ROK:
+                    message_id = body.split(b"\x00", 1)[0].decode("ascii", "replace")
+                self.outbox_response(request.ref.token, status, message_id)
+            elif request is not None and command == GENERIC_NACK:
                 self._enquire_sent_at = None
-            elif command == ENQUIRE_LINK:
-                self._write(_HEADER.pack(16, ENQUIRE_LINK_RESP, ESME_ROK, seq))
-            elif command == QUERY_SM_RESP:
-                correlator.pop(seq)
-                future = self._queries.pop(seq, None)
-                if future is not None and not future.done():
-                    future.set_result(_parse_query_resp(body, status))
-            elif command == UNBIND:
-                self._write(_HEADER.pack(16, UNBIND_RESP, ESME_ROK, seq))
-                self.end_reason = self.end_reason or "unbind from server"
-                return
-            elif command == UNBIND_RESP:
-                self.end_reason = self.end_reason or "unbound"
-                return
-            elif not command & 0x80000000:
-                self._write(_HEADER.pack(16, GENERIC_NACK, ESME_RINVCMDID, seq))
-            else:
-                correlator.pop(seq)
+        elif command == DELIVER_SM:
+            result = ESME_ROK
+            deliver = self.link.deliver_handler
+            if deliver is not None:
+                try:
+                    result = deliver(body)
+                except Exception:  # the handler must never cost us the link
+                    _LOGGER.exception("Incoming PDU handler failed")
+            replies.append(_HEADER.pack(17, DELIVER_SM_RESP, result, seq) + b"\x00")
+        elif command == ENQUIRE_LINK_RESP:
+            correlator.pop(seq)
+            self._enquire_sent_at = None
+        elif command == ENQUIRE_LINK:
+            replies.append(_HEADER.pack(16, ENQUIRE_LINK_RESP, ESME_ROK, seq))
+        elif command == QUERY_SM_RESP:
+            correlator.pop(seq)
+            future = self._queries.pop(seq, None)
+            if future is not None and not future.done():
+                future.set_result(_parse_query_resp(body, status))
+        elif command == UNBIND:
+            replies.append(_HEADER.pack(16, UNBIND_RESP, ESME_ROK, seq))
+            self.end_reason = self.end_reason or "unbind from server"
+            return True
+        elif command == UNBIND_RESP:
+            self.end_reason = self.end_reason or "unbound"
+            return True
+        elif not command & 0x80000000:
+            replies.append(_HEADER.pack(16, GENERIC_NACK, ESME_RINVCMDID, seq))
+        else:
+            correlator.pop(seq)
+        return False
+
+    async def _dequeue_messages(self) -> dict[str, Any]:
+        """Send what the outbox allows: every part the window and rate allow right now is
+        built, put in the correlator (before the write, so no response can miss it) and
+        written in one go; the writer is drained only above a high-water mark.
+
+        aiosmpplib's own loop awaits ``drain()`` under a lock and a hook for every PDU and
+        writes each PDU with its own system call.
+        """
+        outbox = self.link.outbox
+        correlator = self.fast_correlator
+        source = self.link.config.source
+        next_sequence = self.sequence_generator.next_sequence
+        while True:
+            ref: PartRef | None = await outbox.next_part()
+            writer = self._writer
+            if writer is None or writer.is_closing():
+                self.in_hand = ref  # released to the outbox when the session ends
+                raise ConnectionResetError("connection closed")
+            chunks: list[bytes] = []
+            while ref is not None:
+                self.in_hand = ref
+                submit = _Submit(ref, source)
+                submit.sequence_num = next_sequence()
+                try:
+                    data = submit.pdu()
+                except ValueError:  # cannot be encoded: the message fails, others go on
+                    _LOGGER.exception("SUBMIT_SM could not be built")
+                    self.in_hand = None
+                    self.outbox_response(ref.token, ESME_RUNKNOWNERR, None)
+                else:
+                    correlator.put_now(submit)  # clears in_hand
+                    chunks.append(data)
+                if len(chunks) >= _MAX_BATCH:
+                    break
+                ref = outbox.next_part_nowait()
+            if chunks:
+                self.last_sent = time.monotonic()
+                writer.write(b"".join(chunks))
+                if writer.transport.get_write_buffer_size() > _HIGH_WATER:
+                    await writer.drain()
 
     def _write(self, data: bytes) -> None:
         """Write a PDU; responses do not count as our activity (the provider counts requests)."""
@@ -639,6 +712,10 @@ class _NullOutbox:
     async def next_part(self) -> PartRef:
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
+
+    def next_part_nowait(self) -> PartRef | None:
+        """Nothing to send."""
+        return None
 
     def on_response(self, token: int, status: int, message_id: str | None) -> None:
         """Nothing is sent."""
