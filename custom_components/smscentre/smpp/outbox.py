@@ -186,6 +186,8 @@ class OutboundMessage:
     uncertain: list[bool] = field(default_factory=list, repr=False)  # may have been accepted
     acked: list[bool] = field(default_factory=list, repr=False)  # has a final answer
     remaining: int = field(default=0, repr=False)  # parts without a final answer
+    # the unchanging part of its snapshot entry, encoded once by ``Outbox.snapshot``
+    stored: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def done(self) -> bool:
@@ -381,21 +383,36 @@ class Outbox:
         while True:
             if self._closed:
                 raise asyncio.CancelledError
-            now = self._clock()
-            delayed = self._delayed
-            if delayed and delayed[0][0] <= now:
-                self._promote(now)
-            delay: float | None = None
-            if len(self._pending) < self.window:
-                job = self._head()
-                if job is not None:
-                    wait = self._allow_at - now if self.throughput else 0.0
-                    if wait <= 0:
-                        return self._dispatch(job, now)
-                    delay = wait
-                elif delayed:
-                    delay = delayed[0][0] - now
+            ref, delay = self._take()
+            if ref is not None:
+                return ref
             await self._wait(delay)
+
+    def next_part_nowait(self) -> PartRef | None:
+        """Return a part if one may go right now (as ``next_part``), else None.
+
+        Lets the link write every part the window and rate allow at once.
+        """
+        if self._closed:
+            return None
+        return self._take()[0]
+
+    def _take(self) -> tuple[PartRef | None, float | None]:
+        """(a part that may go now, None) or (None, seconds until one may go, or None)."""
+        now = self._clock()
+        delayed = self._delayed
+        if delayed and delayed[0][0] <= now:
+            self._promote(now)
+        if len(self._pending) < self.window:
+            job = self._head()
+            if job is not None:
+                wait = self._allow_at - now if self.throughput else 0.0
+                if wait <= 0:
+                    return self._dispatch(job, now), None
+                return None, wait
+            if delayed:
+                return None, delayed[0][0] - now
+        return None, None
 
     def on_response(self, token: int, status: int, message_id: str | None) -> None:
         """Handle the SUBMIT_SM_RESP of an attempt."""
@@ -483,16 +500,22 @@ class Outbox:
         self._futures.clear()
 
     def snapshot(self) -> dict[str, Any]:
-        """Return a JSON-able image of every unfinished message (O(n))."""
-        in_flight = {(id(ref.message), ref.index) for ref in self._pending.values()}
+        """Return a JSON-able image of every unfinished message (O(n), a few µs each).
+
+        What never changes (addresses, parts in base64, ...) is encoded once per message and
+        reused; only the progress lists are copied.
+        """
+        in_flight: dict[int, set[int]] = {}
+        for ref in self._pending.values():
+            in_flight.setdefault(id(ref.message), set()).add(ref.index)
         messages = []
+        append = messages.append
         for message in self._active.values():
-            key = id(message)
-            uncertain = [
-                int(flag or (key, i) in in_flight) for i, flag in enumerate(message.uncertain)
-            ]
-            messages.append(
-                {
+            stored = message.stored
+            if stored is None:
+                count = len(message.parts)
+                zeros = [0] * count
+                stored = message.stored = {
                     "id": message.local_id,
                     "to": message.recipient,
                     "ch": str(message.channel),
@@ -503,13 +526,29 @@ class Outbox:
                     "rd": message.registered_delivery,
                     "at": message.created_at,
                     "parts": [base64.b64encode(p).decode("ascii") for p in message.parts],
-                    "ids": list(message.message_ids),
-                    "ack": [int(a) for a in message.acked],
-                    "unc": uncertain,
-                    "att": list(message.part_attempts),
-                    "dup": message.duplicate_suppressed,
+                    # the progress of a message no part of which was tried yet
+                    "ids": [None] * count,
+                    "ack": zeros,
+                    "unc": zeros,
+                    "att": zeros,
+                    "dup": False,
                 }
-            )
+            if not message.attempts:
+                append(stored)  # shared, never mutated: nothing to copy
+                continue
+            entry = stored.copy()
+            flying = in_flight.get(id(message))
+            if flying is None:
+                entry["unc"] = [int(flag) for flag in message.uncertain]
+            else:
+                entry["unc"] = [
+                    int(flag or i in flying) for i, flag in enumerate(message.uncertain)
+                ]
+            entry["ids"] = list(message.message_ids)
+            entry["ack"] = [int(a) for a in message.acked]
+            entry["att"] = list(message.part_attempts)
+            entry["dup"] = message.duplicate_suppressed
+            append(entry)
         return {
             "version": SNAPSHOT_VERSION,
             "sent_total": self.sent_total,
