@@ -66,6 +66,8 @@ _LOGGER = logging.getLogger(__name__)
 STORAGE_VERSION = 1
 OUTBOX_SAVE_DELAY = 1.0
 SENT_SAVE_DELAY = 10.0
+SAVE_DELAY_MAX = 60.0  # s; the longest a save may wait after slow snapshots
+SAVE_COST_FACTOR = 50  # a save waits at least this many times as long as its snapshot took
 SENSOR_UPDATE_DELAY = 1.0
 DEFAULT_SEND_WAIT = 30.0
 EXPIRE_INTERVAL = 5.0
@@ -126,6 +128,7 @@ class CoalescedSave:
         self._hass = hass
         self._store = store
         self._data = data
+        self._base_delay = delay
         self._delay = delay
         self._timer: CALLBACK_TYPE | None = None
         self._task: asyncio.Task[None] | None = None
@@ -140,9 +143,17 @@ class CoalescedSave:
     @callback
     def _fire(self, _now: Any) -> None:
         self._timer = None
+        started = time.perf_counter()
+        data = self._data()
+        cost = time.perf_counter() - started
         self._task = self._hass.async_create_task(
-            self._store.async_save(self._data()), "smscentre save", eager_start=False
+            self._store.async_save(data), "smscentre save", eager_start=False
         )
+        # A snapshot is O(queued or tracked): after a costly one the next waits longer, so
+        # saving takes a bounded share of the event loop however large the backlog grows
+        # (O(1) per message overall). Serializing it (in the executor, holding the GIL)
+        # costs about as much again.
+        self._delay = min(SAVE_DELAY_MAX, max(self._base_delay, cost * SAVE_COST_FACTOR))
 
     async def async_flush(self) -> None:
         """Stop scheduling and write the current state now."""
