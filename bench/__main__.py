@@ -307,13 +307,13 @@ def _stored_messages(config_dir: str) -> int:
     """Queued messages in the entry's storage file (what the graceful stop flushed)."""
     from .ha import ENTRY_ID
 
-    path = os.path.join(config_dir, ".storage", f"smscentre.{ENTRY_ID}")
+    path = os.path.join(config_dir, ".storage", f"smscentre.{ENTRY_ID}.outbox")
     try:
         with open(path, encoding="utf-8") as file:
             stored = json.load(file)
     except OSError:
         return 0
-    return len(((stored.get("data") or {}).get("outbox") or {}).get("messages") or ())
+    return len((stored.get("data") or {}).get("messages") or ())
 
 
 def _pct(ordered: list[float], q: float) -> float:
