@@ -297,6 +297,9 @@ class Outbox:
         self.sent_total = 0
         self.failed_total = 0
         self.retries_total = 0
+        # steps of the per-part paths (queue scans included): lets a test prove the cost per
+        # message stays flat however many are queued
+        self.operations = 0
 
     # ----------------------------------------------------------------- properties
 
@@ -416,6 +419,7 @@ class Outbox:
 
     def on_response(self, token: int, status: int, message_id: str | None) -> None:
         """Handle the SUBMIT_SM_RESP of an attempt."""
+        self.operations += 1
         ref = self._pending.pop(token, None)
         if ref is None:
             self._late_response(token, status, message_id)
@@ -639,11 +643,13 @@ class Outbox:
         """Return the first job with a part to send, dropping spent ones."""
         for queue in self._queues:
             while queue:
+                self.operations += 1
                 job = queue[0]
                 message = job.message
                 if message.state not in _FINISHED:
                     acked = message.acked
                     while job.pos < job.stop and acked[job.peek()]:
+                        self.operations += 1
                         job.pos += 1
                     if job.pos < job.stop:
                         return job
@@ -651,6 +657,7 @@ class Outbox:
         return None
 
     def _dispatch(self, job: _Job, now: float) -> PartRef:
+        self.operations += 1
         message = job.message
         index = job.peek()
         job.pos += 1
@@ -676,6 +683,7 @@ class Outbox:
         delayed = self._delayed
         due: list[tuple[OutboundMessage, int]] = []
         while delayed and delayed[0][0] <= now:
+            self.operations += 1
             _, _, message, index = heapq.heappop(delayed)
             if message.state not in _FINISHED and not message.acked[index]:
                 due.append((message, index))
