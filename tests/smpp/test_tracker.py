@@ -25,11 +25,11 @@ def test_add_get_every_id() -> None:
     tracker = SentTracker(on_change=lambda: changes.append(None))
     rec = record("l1", 1.0, "100", "101")
     tracker.add(rec)
-    assert tracker.get("100") is rec
-    assert tracker.get("101") is rec
+    assert tracker.get("100") == rec
+    assert tracker.get("101") == rec
     assert tracker.get("102") is None
     assert "100" in tracker
-    assert tracker.get_local("l1") is rec
+    assert tracker.get_local("l1") == rec
     assert len(tracker) == 1
     assert len(changes) == 1
 
@@ -38,7 +38,7 @@ def test_same_id_for_all_parts_indexed_once() -> None:
     tracker = SentTracker()
     rec = SentRecord("l1", "7999", "sms", 1.0, 3, ["55", "55", "55"])
     tracker.add(rec)
-    assert tracker.get("55") is rec
+    assert tracker.get("55") == rec
     assert len(tracker) == 1
 
 
@@ -48,7 +48,7 @@ def test_replace_same_local_id() -> None:
     newer = record("l1", 2.0, "200")
     tracker.add(newer)
     assert tracker.get("100") is None
-    assert tracker.get("200") is newer
+    assert tracker.get("200") == newer
     assert len(tracker) == 1
 
 
@@ -65,7 +65,7 @@ def test_expire_drops_old_only_and_keeps_newer_owner_of_an_id() -> None:
     assert len(tracker) == 1
     assert tracker.get("1") is None
     assert tracker.get("2") is None
-    assert tracker.get("shared") is newer
+    assert tracker.get("shared") == newer
     assert changes == [None]
     assert tracker.expire() == 0
     assert changes == [None]  # nothing changed, no save

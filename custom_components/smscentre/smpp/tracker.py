@@ -49,6 +49,10 @@ class SentRecord:
         )
 
 
+# local_id, recipient, channel, submitted_at, parts, message ids
+type _Row = tuple[str, str, str, float, int, tuple[str, ...]]
+
+
 class SentTracker:
     """Map SMSC message id -> SentRecord, bounded by age."""
 
@@ -62,8 +66,10 @@ class SentTracker:
         self.ttl = ttl
         self._clock = clock
         self.on_change = on_change
-        self._records: OrderedDict[str, SentRecord] = OrderedDict()  # local_id, oldest first
-        self._by_id: dict[str, SentRecord] = {}
+        # Records are kept as plain tuples of strings and numbers, which the cyclic garbage
+        # collector stops tracking: days of sent messages never slow its passes down.
+        self._records: OrderedDict[str, _Row] = OrderedDict()  # local_id, oldest first
+        self._by_id: dict[str, str] = {}  # SMSC message id -> local_id
 
     def __len__(self) -> int:
         """Number of records kept."""
@@ -78,17 +84,27 @@ class SentTracker:
             self.on_change()
 
     def _insert(self, record: SentRecord) -> None:
-        old = self._records.pop(record.local_id, None)
+        local_id = record.local_id
+        old = self._records.pop(local_id, None)
         if old is not None:
             self._unindex(old)
-        self._records[record.local_id] = record
-        for message_id in record.message_ids:
-            self._by_id[message_id] = record
+        ids = tuple(record.message_ids)
+        self._records[local_id] = (
+            local_id,
+            record.recipient,
+            record.channel,
+            record.submitted_at,
+            record.parts,
+            ids,
+        )
+        for message_id in ids:
+            self._by_id[message_id] = local_id
 
-    def _unindex(self, record: SentRecord) -> None:
+    def _unindex(self, row: _Row) -> None:
         by_id = self._by_id
-        for message_id in record.message_ids:
-            if by_id.get(message_id) is record:
+        local_id = row[0]
+        for message_id in row[5]:
+            if by_id.get(message_id) == local_id:
                 del by_id[message_id]
 
     def add(self, record: SentRecord) -> None:
@@ -97,12 +113,16 @@ class SentTracker:
         self._changed()
 
     def get(self, message_id: str) -> SentRecord | None:
-        """Return the record holding this SMSC message id."""
-        return self._by_id.get(message_id)
+        """Return (a copy of) the record holding this SMSC message id."""
+        local_id = self._by_id.get(message_id)
+        return None if local_id is None else self.get_local(local_id)
 
     def get_local(self, local_id: str) -> SentRecord | None:
-        """Return the record of one of our local ids."""
-        return self._records.get(local_id)
+        """Return (a copy of) the record of one of our local ids."""
+        row = self._records.get(local_id)
+        if row is None:
+            return None
+        return SentRecord(row[0], row[1], row[2], row[3], row[4], list(row[5]))
 
     def expire(self, now: float | None = None) -> int:
         """Drop records older than ``ttl``; return how many went. O(expired)."""
@@ -112,11 +132,11 @@ class SentTracker:
         records = self._records
         dropped = 0
         while records:
-            record = next(iter(records.values()))
-            if record.submitted_at > limit:
+            row = next(iter(records.values()))
+            if row[3] > limit:
                 break
             records.popitem(last=False)
-            self._unindex(record)
+            self._unindex(row)
             dropped += 1
         if dropped:
             self._changed()
@@ -126,10 +146,7 @@ class SentTracker:
         """Return a compact JSON-able form (one list per record)."""
         return {
             "version": STORAGE_VERSION,
-            "records": [
-                [r.local_id, r.recipient, r.channel, r.submitted_at, r.parts, list(r.message_ids)]
-                for r in self._records.values()
-            ],
+            "records": [[r[0], r[1], r[2], r[3], r[4], list(r[5])] for r in self._records.values()],
         }
 
     def load(self, data: Mapping[str, Any] | None) -> None:
