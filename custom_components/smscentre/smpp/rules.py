@@ -87,14 +87,9 @@ class DuplicateGuard:
         self._seen.move_to_end(key)
 
 
-class _Run:
-    """The current run of messages to one recipient."""
-
-    __slots__ = ("count", "last")
-
-    def __init__(self, last: float) -> None:
-        self.last = last
-        self.count = 1
+# The current run of messages to one recipient: (time of the last one, how many). A plain
+# tuple of numbers, which the cyclic garbage collector stops tracking.
+type _Run = tuple[float, int]
 
 
 class SubscriberGuard:
@@ -125,7 +120,7 @@ class SubscriberGuard:
         limit = now - self.gap
         while runs:
             key, run = next(iter(runs.items()))
-            if run.last > limit:
+            if run[0] > limit:
                 break
             del runs[key]
         return runs.get(recipient)
@@ -133,15 +128,15 @@ class SubscriberGuard:
     def count(self, recipient: str) -> int:
         """Messages in the recipient's current run (0 when a pause ended it)."""
         run = self._current(recipient, self._clock())
-        return 0 if run is None else run.count
+        return 0 if run is None else run[1]
 
     def check(self, recipient: str, extra: int = 1) -> None:
         """Raise ``RuleViolation("subscriber_limit")`` if ``extra`` more messages would break it."""
         now = self._clock()
         run = self._current(recipient, now)
-        count = 0 if run is None else run.count
+        count = 0 if run is None else run[1]
         if count + extra > self.limit:
-            left = self.gap if run is None else run.last + self.gap - now
+            left = self.gap if run is None else run[0] + self.gap - now
             raise RuleViolation(
                 "subscriber_limit", recipient=recipient, limit=self.limit, seconds=_seconds(left)
             )
@@ -151,10 +146,9 @@ class SubscriberGuard:
         now = self._clock()
         run = self._current(recipient, now)
         if run is None:
-            self._runs[recipient] = _Run(now)
+            self._runs[recipient] = (now, 1)
             return
-        run.last = now
-        run.count += 1
+        self._runs[recipient] = (now, run[1] + 1)
         self._runs.move_to_end(recipient)
 
 
