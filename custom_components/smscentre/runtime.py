@@ -167,6 +167,14 @@ class CoalescedSave:
 
 
 @dataclass(slots=True)
+class _Request:
+    """An action waiting for its messages."""
+
+    left: int
+    waiter: asyncio.Future[None]
+
+
+@dataclass(slots=True)
 class EntryOptions:
     """The entry's settings, read once."""
 
@@ -246,6 +254,7 @@ class SmscRuntime:
     counters: Counters = field(default_factory=Counters)
     _unsubs: list[CALLBACK_TYPE] = field(default_factory=list)
     _hlr_waiters: dict[str, asyncio.Future[HlrResult]] = field(default_factory=dict)
+    _waiting: dict[str, _Request] = field(default_factory=dict)  # local_id -> its request
     _counter_timer: CALLBACK_TYPE | None = None
     _reference: Iterable[int] = field(default_factory=lambda: itertools.cycle(range(1, 256)))
     _stopped: bool = False
@@ -340,6 +349,9 @@ class SmscRuntime:
         self.outbox.close()
         for future in self._hlr_waiters.values():
             future.cancel()
+        for request in self._waiting.values():  # callers get what is known so far
+            if not request.waiter.done():
+                request.waiter.set_result(None)
         await self._outbox_saver.async_flush()
         await self._sent_saver.async_flush()
 
@@ -481,9 +493,9 @@ class SmscRuntime:
             )
         except SmscError as err:
             raise translated_error(err) from err
-        futures = self.outbox.add(messages)
-        if wait > 0:
-            await asyncio.wait(futures, timeout=wait)
+        self.outbox.add(messages)
+        if wait > 0 and messages:
+            await self._wait_for(messages, wait)
         results = [_message_result(m) for m in messages]
         if results and all(r["status"] == "failed" for r in results):
             first = messages[0]
@@ -499,8 +511,32 @@ class SmscRuntime:
             "parts": len(messages[0].parts) if messages else 0,
         }
 
+    async def _wait_for(self, messages: list[OutboundMessage], wait: float) -> None:
+        """Wait until every message is sent or failed, the time is up, or we stop.
+
+        One waiter per request, counted down by ``_message_done``: no callback, set or
+        scheduled handle per message as ``asyncio.wait`` on the outbox's futures would cost.
+        """
+        request = _Request(len(messages), self.hass.loop.create_future())
+        waiting = self._waiting
+        for message in messages:
+            waiting[message.local_id] = request
+        try:
+            async with asyncio.timeout(wait):
+                await request.waiter
+        except TimeoutError:
+            pass
+        finally:
+            for message in messages:
+                waiting.pop(message.local_id, None)
+
     @callback
     def _message_done(self, message: OutboundMessage) -> None:
+        request = self._waiting.pop(message.local_id, None)
+        if request is not None:
+            request.left -= 1
+            if not request.left and not request.waiter.done():
+                request.waiter.set_result(None)
         if message.state == "sent":
             ids = [i for i in message.message_ids if i]
             if ids:
