@@ -90,9 +90,13 @@ WRITE_HIGH_WATER = 256 * 1024
 WRITE_LOW_WATER = 64 * 1024
 
 
+# SMS Center's clock: Moscow time (UTC+3, no daylight saving)
+PROVIDER_TZ = datetime.timezone(datetime.timedelta(hours=3))
+
+
 def _smpp_date(stamp: float) -> str:
-    """yyMMddHHmm of a wall-clock stamp (receipt text)."""
-    return time.strftime("%y%m%d%H%M", time.localtime(stamp))
+    """yyMMddHHmm of a wall-clock stamp in the provider's time zone (receipt text)."""
+    return datetime.datetime.fromtimestamp(stamp, PROVIDER_TZ).strftime("%y%m%d%H%M")
 
 
 def _smpp_absolute(stamp: float) -> str:

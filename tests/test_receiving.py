@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import struct
 
 from homeassistant.config_entries import ConfigEntryState
@@ -115,6 +116,9 @@ async def test_report_for_sent_message(
     assert data["local_id"]
     assert data["status"] == "delivered"
     assert data["stat"] == "DELIVRD"
+    # the receipt's dates are the provider's (Moscow) clock: they read as now
+    submitted = datetime.fromisoformat(data["submitted_at"])
+    assert abs((submitted - datetime.now(UTC)).total_seconds()) < 120
     state = hass.states.get(entity_id(hass, "delivery_report"))
     assert state is not None
     assert state.attributes["event_type"] == "delivered"

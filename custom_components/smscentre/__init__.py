@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 import logging
 
 from homeassistant.const import CONF_NAME, EVENT_HOMEASSISTANT_STOP, Platform
@@ -43,7 +44,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
     secret_filter = SecretFilter([options.link.password])
     for logger in (_LOGGER, logging.getLogger(f"{__package__}.smpp"), AIOSMPPLIB_LOGGER):
         logger.addFilter(secret_filter)
-        entry.async_on_unload(lambda lg=logger: lg.removeFilter(secret_filter))
+        entry.async_on_unload(partial(logger.removeFilter, secret_filter))
 
     runtime = SmscRuntime(hass, entry, options)
     await runtime.async_load()

@@ -7,7 +7,7 @@ import copy
 import logging
 import re
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
@@ -31,7 +31,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.util.ssl import client_context, client_context_no_verify
-import voluptuous as vol
 
 from .const import (
     BIND_MODES,
@@ -81,6 +80,12 @@ from .smpp.channels import normalize_phone
 from .smpp.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
 from .smpp.link import LinkConfig, build_system_type, probe_bind
 from .webhook import webhook_url
+
+if TYPE_CHECKING:
+    # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
+    import probatio as vol
+else:
+    import voluptuous as vol
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.notify import (
+from homeassistant.components.notify import NotifyEntity
+from homeassistant.components.notify.const import (
     ATTR_DATA,
     ATTR_TARGET,
     ATTR_TITLE,
     DOMAIN as NOTIFY_DOMAIN,
-    BaseNotificationService,
-    NotifyEntity,
     NotifyEntityFeature,
 )
-from homeassistant.components.notify.legacy import NOTIFY_SERVICES
+from homeassistant.components.notify.legacy import NOTIFY_SERVICES, BaseNotificationService
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -22,7 +21,6 @@ from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.util import slugify
-import voluptuous as vol
 
 from .const import CONF_RECIPIENTS, CONF_USERNAME, DOMAIN
 from .entity import SmscEntity
@@ -45,6 +43,12 @@ from .services import (
 )
 from .smpp.channels import Channel, normalize_phone
 from .smpp.errors import InvalidInput
+
+if TYPE_CHECKING:
+    # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
+    import probatio as vol
+else:
+    import voluptuous as vol
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -201,7 +205,7 @@ class SmscNotificationService(BaseNotificationService):
     async def async_remove(self) -> None:
         """Unregister the service and forget it (the entry is unloading)."""
         self._removed = True
-        if self.hass is None:  # the notify integration has not set it up yet
+        if getattr(self, "hass", None) is None:  # the notify integration has not set it up yet
             return
         await self.async_unregister_services()
         services = self.hass.data.get(NOTIFY_SERVICES, {}).get(DOMAIN, [])

@@ -8,10 +8,10 @@ answered when the caller asks for a response.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
@@ -23,7 +23,6 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-import voluptuous as vol
 
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -34,6 +33,12 @@ from .const import (
 from .runtime import SmscConfigEntry, SmscRuntime
 from .smpp.channels import DEFAULT_VOICE, Channel
 from .smpp.outbox import Priority
+
+if TYPE_CHECKING:
+    # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
+    import probatio as vol
+else:
+    import voluptuous as vol
 
 SERVICE_SEND_SMS = "send_sms"
 SERVICE_CALL = "call"
@@ -243,7 +248,7 @@ async def async_send(
 
 def _send_handler(
     hass: HomeAssistant, action: _SendAction
-) -> Callable[[ServiceCall], Awaitable[ServiceResponse]]:
+) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
     async def handle(call: ServiceCall) -> ServiceResponse:
         entry = async_get_entry(hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
         fields = {key: call.data[key] for key in action.fields if key in call.data}

@@ -195,7 +195,7 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
     parser.StartDoctypeDeclHandler = _forbid
     parser.EntityDeclHandler = _forbid
     parser.UnparsedEntityDeclHandler = _forbid
-    parser.ExternalEntityRefHandler = _forbid
+    parser.ExternalEntityRefHandler = _forbid  # type: ignore[assignment]  # raises instead
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     fields: dict[str, str] = {}
     stack: list[tuple[str, list[str], list[bool]]] = []

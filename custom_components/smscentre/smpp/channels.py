@@ -107,7 +107,9 @@ def normalize_recipient(channel: Channel, raw: str) -> str:
     return normalize_phone(raw)
 
 
-def normalize_recipients(channel: Channel, raws: Iterable[str] | str) -> list[str]:
+def normalize_recipients(
+    channel: Channel | str, raws: Iterable[object] | str | int | None
+) -> list[str]:
     """Return the distinct recipients, in order.
 
     Accepts a list, or one string of recipients separated by commas, semicolons or line
