@@ -258,9 +258,12 @@ class Bench:
             for rate, full in ((100, 1000), (1000, 3000)):
                 count = full // 5 if self.quick else full
                 latencies.clear()
-                await self.sim.call(
-                    "inject", count=count, rate=rate, source="79990001122", destination="Bench"
-                )
+                with StallProbe() as probe, GcProbe() as gc_probe:
+                    await self.sim.call(
+                        "inject", count=count, rate=rate, source="79990001122", destination="Bench"
+                    )
+                self.figures[f"incoming_{rate}_stall_max_ms"] = probe.max_late * 1000
+                self.figures[f"incoming_{rate}_gc_pause_max_ms"] = gc_probe.max_pause * 1000
                 await ha.wait_until(lambda c=count: len(latencies) >= c, 10)
                 ordered = sorted(latencies)
                 self.figures[f"incoming_{rate}_p50_ms"] = _pct(ordered, 0.50) * 1000
@@ -405,6 +408,8 @@ ROWS: list[tuple[str, str, str]] = [
     ("default_rate_throttled", "  0x58 throttled answers", "{}"),
     ("incoming_100_p50_ms", "DELIVER_SM -> event p50 at 100/s", "{:.2f} ms"),
     ("incoming_100_p99_ms", "DELIVER_SM -> event p99 at 100/s", "{:.2f} ms"),
+    ("incoming_100_stall_max_ms", "  event-loop stall max meanwhile", "{:.0f} ms"),
+    ("incoming_100_gc_pause_max_ms", "  longest garbage collection meanwhile", "{:.0f} ms"),
     ("incoming_1000_p50_ms", "DELIVER_SM -> event p50 at 1,000/s", "{:.2f} ms"),
     ("incoming_1000_p99_ms", "DELIVER_SM -> event p99 at 1,000/s", "{:.2f} ms"),
     ("peak_rss_mb_10k_queued", "peak RSS with 10,000 queued", "{:.0f} MiB"),
