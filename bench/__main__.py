@@ -13,6 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from typing import Any
 
 from .simproc import SimProcess
@@ -292,7 +293,11 @@ class Bench:
             await ha.wait_until(lambda: not runtime.link.status.bound, 10)
             before, _ = rss_mb()
             peak_ok = reset_peak_rss()
+            tracemalloc.start()
             await self.queue_direct(runtime, 10_000)
+            held = tracemalloc.get_traced_memory()[0]
+            tracemalloc.stop()
+            self.figures["heap_mb_10k_queued"] = held / 2**20
             current, peak = rss_mb()
             self.figures["peak_rss_mb_10k_queued"] = peak if peak_ok else current
             self.figures["rss_growth_mb_10k_queued"] = current - before
@@ -414,6 +419,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("incoming_1000_p99_ms", "DELIVER_SM -> event p99 at 1,000/s", "{:.2f} ms"),
     ("peak_rss_mb_10k_queued", "peak RSS with 10,000 queued", "{:.0f} MiB"),
     ("rss_growth_mb_10k_queued", "  RSS growth for those 10,000", "{:.1f} MiB"),
+    ("heap_mb_10k_queued", "  Python memory those 10,000 hold (tracemalloc)", "{:.1f} MiB"),
     ("stop_flush_s", "graceful stop with 10,000 queued (flush)", "{:.2f} s"),
     ("restart_stored_messages", "restart: messages in the flushed outbox file", "{}"),
     ("restart_setup_s", "restart: entry set up, outbox loaded", "{:.2f} s"),
