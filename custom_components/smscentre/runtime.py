@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 import itertools
 import logging
@@ -256,7 +256,7 @@ class SmscRuntime:
     _hlr_waiters: dict[str, asyncio.Future[HlrResult]] = field(default_factory=dict)
     _waiting: dict[str, _Request] = field(default_factory=dict)  # local_id -> its request
     _counter_timer: CALLBACK_TYPE | None = None
-    _reference: Iterable[int] = field(default_factory=lambda: itertools.cycle(range(1, 256)))
+    _reference: Iterator[int] = field(default_factory=lambda: itertools.cycle(range(1, 256)))
     _stopped: bool = False
 
     def __post_init__(self) -> None:
@@ -266,7 +266,7 @@ class SmscRuntime:
         self.store = Store(
             self.hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.outbox", serialize_in_event_loop=False
         )
-        self.sent_store = Store(
+        self.sent_store: Store[dict[str, Any]] = Store(
             self.hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.sent", serialize_in_event_loop=False
         )
         self.tracker = SentTracker(on_change=self._sent_changed)

@@ -440,7 +440,7 @@ class Session(ESME):
     # --- running ---------------------------------------------------------------------
     async def serve(self) -> str:
         """Run the bound session until it ends; return why it ended."""
-        tasks = {
+        tasks: set[asyncio.Task[Any]] = {
             asyncio.create_task(self._receive_data(), name="smscentre receiver"),
             asyncio.create_task(self._connection_keeper(), name="smscentre keepalive"),
         }
@@ -466,7 +466,7 @@ class Session(ESME):
             self._serve_done.set()
         return self.end_reason or "closed"
 
-    async def _receive_data(self) -> None:  # type: ignore[override]
+    async def _receive_data(self) -> None:
         """Read PDUs until the link ends; never raise on content.
 
         Reads whatever has arrived (many PDUs at a time under load) and handles every whole
@@ -825,6 +825,10 @@ class Link:
             session.release()
         await asyncio.gather(*(s.close(unbind=unbind) for s in sessions), return_exceptions=True)
 
+    def _stop_requested(self) -> bool:
+        """``stop`` was called (a method: it changes while we await)."""
+        return self._stopping
+
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop_event.wait(), seconds)
@@ -878,13 +882,13 @@ class Link:
                     if not session.is_bound:
                         session.abort()
                         session.release()
-            if self._stopping:
+            if self._stop_requested():
                 await session.close(unbind=True)
                 return
             reason = await self._serve(slot, session)
             failures = 0
             suspect = 0
-            if self._stopping:
+            if self._stop_requested():
                 return
             if reason == "failback":
                 self._active = 0

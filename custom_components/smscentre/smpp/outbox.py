@@ -512,7 +512,7 @@ class Outbox:
         in_flight: dict[int, set[int]] = {}
         for ref in self._pending.values():
             in_flight.setdefault(id(ref.message), set()).add(ref.index)
-        messages = []
+        messages: list[Any] = []
         append = messages.append
         for message in self._active.values():
             stored = message.stored
