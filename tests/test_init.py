@@ -193,6 +193,8 @@ async def test_diagnostics_redact_secrets(hass: HomeAssistant, sim: SmscSimulato
     assert "'test'" not in text
     assert diagnostics["runtime"]["link"]["state"] == "bound"
     assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
+    # the runtime shows up in Home Assistant's own messages (lingering timers, errors)
+    assert PASSWORD not in repr(entry.runtime_data)
 
 
 async def test_overlong_stored_password_asks_for_a_new_one(

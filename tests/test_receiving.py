@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 import struct
 
@@ -258,3 +259,31 @@ async def test_still_receives_after_garbage(
     await answered(hass, sim, bad, good)
     assert [e.data["text"] for e in events] == ["ok"]
     assert sim.sessions == [session]
+
+
+async def test_undeliverable_report_counts_as_failed(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+    entry: MockConfigEntry,
+) -> None:
+    """A report saying undeliverable moves the message to Failed, and the state follows."""
+    sim.auto_receipt_stat = "UNDELIV"
+    sim.auto_receipt_err = 1
+    runtime = entry.runtime_data
+    result = await runtime.async_send(Channel.SMS, ["79991234567"], {"message": "Gone?"})
+    message_id = result["messages"][0]["message_id"]
+    await sim.wait_for(lambda s: len(s.delivers_sent) == 1)
+    await answered(hass, sim, *sim.delivers_sent)
+    assert runtime.tracker.get(message_id).status == "undeliverable"
+    assert runtime.tracker.failed_reports == 1
+    async with asyncio.timeout(5):  # the counters are published at most once a second
+        while hass.states.get("sensor.sms_center_test_failed_messages").state != "1":
+            await asyncio.sleep(0.05)
+    assert hass.states.get("sensor.sms_center_test_sent_messages").state == "1"
+    status = await runtime.async_query(message_id)
+    assert status["report_status"] == "undeliverable"
+    assert status["recipient"] == "79991234567"
+
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.counters.failed == 1

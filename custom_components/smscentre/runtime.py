@@ -238,7 +238,7 @@ class Counters:
     failed: int = 0
 
 
-@dataclass
+@dataclass(repr=False)
 class SmscRuntime:
     """Everything one entry runs."""
 
@@ -388,7 +388,8 @@ class SmscRuntime:
     def _refresh_counters(self) -> None:
         self.counters.queued = self.outbox.queued
         self.counters.sent = self.outbox.sent_total
-        self.counters.failed = self.outbox.failed_total
+        # refused by the SMSC, or declared undelivered by a delivery report
+        self.counters.failed = self.outbox.failed_total + self.tracker.failed_reports
 
     # --- link callbacks ----------------------------------------------------------------
     @callback
@@ -594,13 +595,19 @@ class SmscRuntime:
             ) from err
         from .smpp.reports import MESSAGE_STATE_TO_STATUS
 
-        return {
+        response: dict[str, Any] = {
             "message_id": result.message_id or message_id,
             "state": MESSAGE_STATE_TO_STATUS.get(result.message_state, "unknown"),
             "message_state": result.message_state,
             "final_date": result.final_date or None,
             "error_code": result.error_code,
         }
+        if (record := self.tracker.get(message_id)) is not None:
+            # what we know of it: sent from here, and its latest delivery report
+            response["recipient"] = record.recipient
+            response["channel"] = record.channel
+            response["report_status"] = record.status
+        return response
 
     # --- receiving -----------------------------------------------------------------------
     def _base(self) -> dict[str, Any]:
@@ -625,6 +632,8 @@ class SmscRuntime:
             data["local_id"] = record.local_id
             if not data.get("parts"):
                 data["parts"] = record.parts
+            if self.tracker.set_status(record.local_id, report.status):
+                self._schedule_counters()  # the Failed sensor counts undelivered messages
         self.hass.bus.async_fire(EVENT_DELIVERY_REPORT, data)
         async_dispatcher_send(self.hass, signal_report(self.entry.entry_id), data)
 

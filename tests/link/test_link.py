@@ -454,3 +454,9 @@ async def test_password_never_logged(
     assert PASSWORD not in caplog.text
     for record in caplog.records:
         assert PASSWORD not in record.getMessage()
+
+
+def test_config_repr_hides_the_password(sim: SmscSimulator) -> None:
+    """A LinkConfig in a log line or an error message never shows the password."""
+    assert PASSWORD not in repr(config_for(sim))
+    assert PASSWORD not in str(config_for(sim))

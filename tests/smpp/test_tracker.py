@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from custom_components.smscentre.smpp.outbox import OutboundMessage, Priority
-from custom_components.smscentre.smpp.tracker import SentRecord, SentTracker
+from custom_components.smscentre.smpp.tracker import DEFAULT_TTL, SentRecord, SentTracker
 
 
 class Clock:
@@ -133,3 +133,29 @@ def test_expire_is_proportional_to_expired() -> None:
     # Only the first record is old enough: the loop must stop at the second one.
     assert tracker.expire(clock.now + 10.0) == 1
     assert len(tracker) == 49_999
+
+
+def test_delivery_status_follows_and_counts_failures_once() -> None:
+    """A report's status is kept per message; undelivered ones count once, and persist."""
+    now = [1000.0]
+    tracker = SentTracker(clock=lambda: now[0])
+    tracker.add(SentRecord("a", "79990000001", "sms", 1000.0, 1, ["10"]))
+    tracker.add(SentRecord("b", "79990000002", "sms", 1000.0, 2, ["11", "12"]))
+    assert tracker.get("10").status is None
+    assert not tracker.set_status("a", "accepted")
+    assert tracker.set_status("a", "undeliverable")
+    assert not tracker.set_status("a", "rejected")  # already counted
+    assert not tracker.set_status("b", "delivered")
+    assert not tracker.set_status("ghost", "undeliverable")
+    assert tracker.failed_reports == 1
+    assert tracker.get("10").status == "rejected"
+    assert tracker.get("12").status == "delivered"
+
+    again = SentTracker.from_dict(tracker.as_dict(), clock=lambda: now[0])
+    assert again.failed_reports == 1
+    assert again.get("11").status == "delivered"
+    now[0] += DEFAULT_TTL + 1
+    again.expire()
+    assert again.get_local("a") is None
+    assert not again.set_status("a", "undeliverable")
+    assert again.failed_reports == 1

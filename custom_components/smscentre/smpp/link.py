@@ -104,9 +104,9 @@ class LinkConfig:
     """Everything needed to bind and keep a link."""
 
     username: str
-    password: str
-    host: str
-    port: int
+    password: str = field(repr=False)
+    host: str = ""
+    port: int = 0
     ssl: bool = False
     verify_ssl: bool = True
     bind_mode: str = "transceiver"

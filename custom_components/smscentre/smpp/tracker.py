@@ -22,6 +22,8 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TTL = 3 * 24 * 3600.0
 STORAGE_VERSION = 1
+# delivery report statuses that mean the message did not reach its recipient
+FAILED_STATUSES = frozenset({"undeliverable", "rejected", "expired", "deleted"})
 
 
 @dataclass(slots=True)
@@ -34,6 +36,7 @@ class SentRecord:
     submitted_at: float  # wall clock, when the last part was acknowledged
     parts: int
     message_ids: list[str]  # distinct SMSC ids of its parts (one id for all parts by default)
+    status: str | None = None  # the latest delivery report's status, once one came
 
     @classmethod
     def from_message(cls, message: OutboundMessage) -> SentRecord:
@@ -70,6 +73,8 @@ class SentTracker:
         # collector stops tracking: days of sent messages never slow its passes down.
         self._records: OrderedDict[str, _Row] = OrderedDict()  # local_id, oldest first
         self._by_id: dict[str, str] = {}  # SMSC message id -> local_id
+        self._status: dict[str, str] = {}  # local_id -> latest delivery report status
+        self.failed_reports = 0  # messages a delivery report declared undelivered
 
     def __len__(self) -> int:
         """Number of records kept."""
@@ -103,6 +108,7 @@ class SentTracker:
     def _unindex(self, row: _Row) -> None:
         by_id = self._by_id
         local_id = row[0]
+        self._status.pop(local_id, None)
         for message_id in row[5]:
             if by_id.get(message_id) == local_id:
                 del by_id[message_id]
@@ -122,7 +128,22 @@ class SentTracker:
         row = self._records.get(local_id)
         if row is None:
             return None
-        return SentRecord(row[0], row[1], row[2], row[3], row[4], list(row[5]))
+        return SentRecord(
+            row[0], row[1], row[2], row[3], row[4], list(row[5]), self._status.get(local_id)
+        )
+
+    def set_status(self, local_id: str, status: str) -> bool:
+        """Note a delivery report's status; True when the message newly counts as failed."""
+        if local_id not in self._records:
+            return False
+        old = self._status.get(local_id)
+        self._status[local_id] = status
+        newly_failed = status in FAILED_STATUSES and old not in FAILED_STATUSES
+        if newly_failed:
+            self.failed_reports += 1
+        if old != status:
+            self._changed()
+        return newly_failed
 
     def expire(self, now: float | None = None) -> int:
         """Drop records older than ``ttl``; return how many went. O(expired)."""
@@ -148,7 +169,12 @@ class SentTracker:
         The records are immutable tuples, handed over as they are: building this is a list
         copy (milliseconds for 100,000 records) and safe to serialize in another thread.
         """
-        return {"version": STORAGE_VERSION, "records": list(self._records.values())}
+        return {
+            "version": STORAGE_VERSION,
+            "records": list(self._records.values()),
+            "status": dict(self._status),
+            "failed_reports": self.failed_reports,
+        }
 
     def load(self, data: Mapping[str, Any] | None) -> None:
         """Add the records of ``as_dict()`` output; malformed entries are skipped."""
@@ -177,6 +203,14 @@ class SentTracker:
             self._insert(record)
         if skipped:
             _LOGGER.warning("Skipped %d malformed sent-message records", skipped)
+        status = data.get("status")
+        if isinstance(status, Mapping):
+            self._status.update(
+                (str(k), str(v)) for k, v in status.items() if str(k) in self._records
+            )
+        failed = data.get("failed_reports")
+        if isinstance(failed, int) and not isinstance(failed, bool):
+            self.failed_reports = max(self.failed_reports, failed)
 
     @classmethod
     def from_dict(
