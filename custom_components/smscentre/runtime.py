@@ -494,7 +494,7 @@ class SmscRuntime:
             )
         except SmscError as err:
             raise translated_error(err) from err
-        self.outbox.add(messages)
+        self.outbox.add(messages, futures=False)  # _wait_for follows on_done
         if wait > 0 and messages:
             await self._wait_for(messages, wait)
         results = [_message_result(m) for m in messages]

@@ -333,7 +333,7 @@ async def test_timeout_then_resend() -> None:
     ref = await box.next_part()
     box.on_timeout(ref.token)
     assert box.pending == 0
-    assert ref.message.uncertain == [True]
+    assert list(ref.message.uncertain) == [True]
     again = await box.next_part()
     assert again.index == ref.index
     assert again.token != ref.token
@@ -417,13 +417,13 @@ async def test_link_lost_requeues_every_pending_part_first_in_order() -> None:
     box.on_response(refs[1].token, OK, "a1")
     box.on_link_lost()
     assert box.pending == 0
-    assert a.uncertain == [True, False]
-    assert b.uncertain == [True]
+    assert list(a.uncertain) == [True, False]
+    assert list(b.uncertain) == [True]
     for ref in refs:
         box.on_response(ref.token, OK, "dead session")  # ignored
     names = [part_name(await box.next_part()) for _ in range(3)]
     assert names == ["a:0", "b:0", "c:0"]
-    assert a.part_attempts == [2, 1]
+    assert list(a.part_attempts) == [2, 1]
     assert not any(f.done() for f in futures)
     box.on_link_lost()
     box.on_link_lost()  # nothing pending: no-op
@@ -587,12 +587,12 @@ async def test_snapshot_restore_mid_flight_keeps_each_unsent_message_once() -> N
     assert again.sent_total == 2
     restored = {m.local_id: m for m in (again.get(f"m{i}") for i in range(12)) if m}
     assert set(restored) == {f"m{i}" for i in range(1, 12)}
-    assert restored["m1"].acked == [True, False]
+    assert list(restored["m1"].acked) == [True, False]
     assert restored["m1"].message_ids == ["m1:0", None]
-    assert restored["m1"].uncertain == [False, True]  # was in flight at the snapshot
-    assert restored["m2"].uncertain == [True, False, True]
-    assert restored["m4"].uncertain == [False, False]  # answered 0x58: not uncertain
-    assert restored["m4"].part_attempts == [1, 0]
+    assert list(restored["m1"].uncertain) == [False, True]  # was in flight at the snapshot
+    assert list(restored["m2"].uncertain) == [True, False, True]
+    assert list(restored["m4"].uncertain) == [False, False]  # answered 0x58: not uncertain
+    assert list(restored["m4"].part_attempts) == [1, 0]
     assert restored["m2"].state == "sending"
     assert restored["m5"].state == "queued"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 import time
+from typing import Any
 
 from aiosmpplib.correlator import AbstractCorrelator, SegmentStatus
 from aiosmpplib.protocol import DeliverSm, SmppMessage, SubmitSm
@@ -24,7 +25,9 @@ class FastCorrelator(AbstractCorrelator):
         """Keep requests for ``timeout`` seconds."""
         self.timeout = timeout
         self._clock = clock
-        self._pending: dict[int, SmppMessage] = {}
+        # an aiosmpplib request, or whatever the owner put with ``put_item`` (the link keeps
+        # the outbox's own PartRef for a submit rather than an object per part)
+        self._pending: dict[int, Any] = {}
         self._deadlines: deque[tuple[float, int]] = deque()
         self.on_put: Callable[[SmppMessage], None] | None = None
         # operation counter: lets a test prove the cost per message is flat
@@ -47,12 +50,18 @@ class FastCorrelator(AbstractCorrelator):
         if self.on_put is not None:
             self.on_put(smpp_message)
 
-    def pop(self, sequence_num: int) -> SmppMessage | None:
+    def put_item(self, sequence_num: int, item: object) -> None:
+        """Remember any object under a sequence number until its response (no ``on_put``)."""
+        self.operations += 1
+        self._pending[sequence_num] = item
+        self._deadlines.append((self._clock() + self.timeout, sequence_num))
+
+    def pop(self, sequence_num: int) -> Any:
         """Take the request answered by this sequence number."""
         self.operations += 1
         return self._pending.pop(sequence_num, None)
 
-    def pop_expired(self) -> Iterator[SmppMessage]:
+    def pop_expired(self) -> Iterator[Any]:
         """Yield (and forget) the requests whose response is overdue."""
         now = self._clock()
         deadlines = self._deadlines
@@ -77,7 +86,7 @@ class FastCorrelator(AbstractCorrelator):
             return 0.0
         return self._clock() - (deadlines[0][0] - self.timeout)
 
-    def take_all(self) -> list[SmppMessage]:
+    def take_all(self) -> list[Any]:
         """Forget and return every unanswered request (the link is gone)."""
         messages = list(self._pending.values())
         self._pending.clear()
@@ -105,7 +114,8 @@ class FastCorrelator(AbstractCorrelator):
 
     async def get(self, response: SmppMessage) -> SmppMessage | None:
         """Return and forget the request this response answers."""
-        return self.pop(response.sequence_num)
+        request: SmppMessage | None = self.pop(response.sequence_num)
+        return request
 
     async def get_segmented(
         self, smpp_seq_num: int, remove: bool = False

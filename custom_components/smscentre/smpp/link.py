@@ -49,10 +49,11 @@ from aiosmpplib.throttle import AbstractThrottleHandler
 
 from .correlator import FastCorrelator
 from .errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, LinkError, TlsError
+from .outbox import PartRef
 from .redact import SafeStructuredLogger, redact_text
 
 if TYPE_CHECKING:
-    from .outbox import OutboundMessage, Outbox, PartRef
+    from .outbox import OutboundMessage, Outbox
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -243,28 +244,39 @@ class _Submit(SubmitSm):
 
     def pdu(self) -> bytes:
         """The SUBMIT_SM PDU."""
-        message = self._message
-        source = self._source
-        destination = message.recipient
-        src_ton, src_npi = address_type(source)
-        dst_ton, dst_npi = address_type(destination)
-        part = self._part
-        body = b"".join(
-            (
-                b"\x00",
-                bytes((src_ton, src_npi)),
-                source.encode("ascii", "replace"),
-                b"\x00",
-                bytes((dst_ton, dst_npi)),
-                destination.encode("ascii", "replace"),
-                b"\x00",
-                bytes((message.esm_class, 0, 1 if message.priority == 0 else 0)),
-                b"\x00\x00",
-                bytes((message.registered_delivery, 0, message.data_coding, 0, len(part))),
-                part,
-            )
+        return _submit_pdu(self._message, self._part, self._source, self.sequence_num)
+
+
+def _token_of(request: object) -> int | None:
+    """The outbox token of a submit in the correlator (a PartRef, or a ``_Submit``)."""
+    if type(request) is PartRef:
+        return request.token
+    if isinstance(request, _Submit):
+        return request.ref.token
+    return None
+
+
+def _submit_pdu(message: OutboundMessage, part: bytes, source: str, sequence_num: int) -> bytes:
+    """The SUBMIT_SM PDU of one part."""
+    destination = message.recipient
+    src_ton, src_npi = address_type(source)
+    dst_ton, dst_npi = address_type(destination)
+    body = b"".join(
+        (
+            b"\x00",
+            bytes((src_ton, src_npi)),
+            source.encode("ascii", "replace"),
+            b"\x00",
+            bytes((dst_ton, dst_npi)),
+            destination.encode("ascii", "replace"),
+            b"\x00",
+            bytes((message.esm_class, 0, 1 if message.priority == 0 else 0)),
+            b"\x00\x00",
+            bytes((message.registered_delivery, 0, message.data_coding, 0, len(part))),
+            part,
         )
-        return _HEADER.pack(16 + len(body), SUBMIT_SM, 0, self.sequence_num) + body
+    )
+    return _HEADER.pack(16 + len(body), SUBMIT_SM, 0, sequence_num) + body
 
 
 class _Hook(AbstractHook):
@@ -510,11 +522,12 @@ class Session(ESME):
         correlator = self.fast_correlator
         if command in (SUBMIT_SM_RESP, GENERIC_NACK):
             request = correlator.pop(seq)
-            if isinstance(request, _Submit):
+            token = _token_of(request)
+            if token is not None:
                 message_id = None
                 if status == ESME_ROK:
                     message_id = body.split(b"\x00", 1)[0].decode("ascii", "replace")
-                self.outbox_response(request.ref.token, status, message_id)
+                self.outbox_response(token, status, message_id)
             elif request is not None and command == GENERIC_NACK:
                 self._enquire_sent_at = None
         elif command == DELIVER_SM:
@@ -570,16 +583,23 @@ class Session(ESME):
             chunks: list[bytes] = []
             while ref is not None:
                 self.in_hand = ref
-                submit = _Submit(ref, source)
-                submit.sequence_num = next_sequence()
+                message = ref.message
+                sequence = next_sequence()
                 try:
-                    data = submit.pdu()
+                    data = _submit_pdu(
+                        message,
+                        message.parts[ref.index],
+                        message.source if message.source is not None else (source or ""),
+                        sequence,
+                    )
                 except ValueError:  # cannot be encoded: the message fails, others go on
                     _LOGGER.exception("SUBMIT_SM could not be built")
                     self.in_hand = None
                     self.outbox_response(ref.token, ESME_RUNKNOWNERR, None)
                 else:
-                    correlator.put_now(submit)  # clears in_hand
+                    # the PartRef itself waits for the response (no object per part)
+                    correlator.put_item(sequence, ref)
+                    self.in_hand = None
                     chunks.append(data)
                 if len(chunks) >= _MAX_BATCH:
                     break
@@ -613,8 +633,9 @@ class Session(ESME):
                 self.end_reason = self.end_reason or "no responses from the server"
                 return
             for request in correlator.pop_expired():
-                if isinstance(request, _Submit):
-                    self.link.outbox.on_timeout(request.ref.token)
+                token = _token_of(request)
+                if token is not None:
+                    self.link.outbox.on_timeout(token)
             if sent_at is None and now - self.last_sent >= interval:
                 self._enquire_sent_at = now
                 await self._send_data(EnquireLink())
@@ -639,8 +660,9 @@ class Session(ESME):
             outbox.on_timeout(self.in_hand.token)
             self.in_hand = None
         for request in self.fast_correlator.take_all():
-            if isinstance(request, _Submit):
-                outbox.on_timeout(request.ref.token)
+            token = _token_of(request)
+            if token is not None:
+                outbox.on_timeout(token)
         for future in self._queries.values():
             if not future.done():
                 future.set_exception(CannotConnect("link_down"))

@@ -182,10 +182,15 @@ class OutboundMessage:
     attempts: int = 0  # the most SUBMIT_SMs any one part needed so far
     duplicate_suppressed: bool = False  # a part counted as sent on the never-twice rule
     finished_at: float = 0.0  # wall clock, when it became sent or failed
-    part_attempts: list[int] = field(default_factory=list, repr=False)
-    uncertain: list[bool] = field(default_factory=list, repr=False)  # may have been accepted
-    acked: list[bool] = field(default_factory=list, repr=False)  # has a final answer
+    # Per-part progress as bytearrays (0/1 flags, attempt counts up to 255): unlike lists they
+    # are not tracked by the cyclic garbage collector, whose full passes scan every queued
+    # message's objects.
+    part_attempts: bytearray = field(default_factory=bytearray, repr=False)
+    uncertain: bytearray = field(default_factory=bytearray, repr=False)  # may have been accepted
+    acked: bytearray = field(default_factory=bytearray, repr=False)  # has a final answer
     remaining: int = field(default=0, repr=False)  # parts without a final answer
+    # next part of a fresh queue entry (the message itself queued, see ``Outbox._head``)
+    cursor: int = field(default=0, repr=False, compare=False)
     # the unchanging part of its snapshot entry, encoded once by ``Outbox.snapshot``
     stored: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
@@ -197,10 +202,11 @@ class OutboundMessage:
     def _reset_progress(self) -> None:
         count = len(self.parts)
         self.message_ids = [None] * count
-        self.part_attempts = [0] * count
-        self.uncertain = [False] * count
-        self.acked = [False] * count
+        self.part_attempts = bytearray(count)
+        self.uncertain = bytearray(count)
+        self.acked = bytearray(count)
         self.remaining = count
+        self.cursor = 0
         self.state = STATE_QUEUED
         self.error = None
         self.error_status = None
@@ -243,6 +249,9 @@ class _Job:
         return self.pos if self.indices is None else self.indices[self.pos]
 
 
+type _Entry = OutboundMessage | _Job
+
+
 class Outbox:
     """Priority queue + window + rate limit + retry policy of outgoing parts."""
 
@@ -269,6 +278,8 @@ class Outbox:
         """
         if window < 1:
             raise ValueError("window must be at least 1")
+        if not 1 <= max_attempts <= 255:
+            raise ValueError("max_attempts must be 1..255")  # counted in a bytearray
         self.window = window
         self.throughput = throughput
         self.on_change = on_change
@@ -280,7 +291,9 @@ class Outbox:
         self._wall_clock = wall_clock
         self._jitter = jitter
         self._sleep = sleep
-        self._queues: tuple[deque[_Job], deque[_Job]] = (deque(), deque())
+        # a queue entry is a message itself (fresh: every part, in order, from its
+        # ``cursor``) or a ``_Job`` (the parts left of a restored message, a retry)
+        self._queues: tuple[deque[_Entry], deque[_Entry]] = (deque(), deque())
         self._delayed: list[tuple[float, int, OutboundMessage, int]] = []  # (due, seq, msg, i)
         self._seq = 0
         self._pending: dict[int, PartRef] = {}  # token -> attempt awaiting a response
@@ -345,9 +358,14 @@ class Outbox:
 
     # ----------------------------------------------------------------- producer side
 
-    def add(self, messages: Iterable[OutboundMessage]) -> list[asyncio.Future[OutboundMessage]]:
+    def add(
+        self, messages: Iterable[OutboundMessage], *, futures: bool = True
+    ) -> list[asyncio.Future[OutboundMessage]]:
         """Queue messages; return one future each, resolved with the message when it is sent
-        or failed (a failure is in ``message.state``/``error``, never raised)."""
+        or failed (a failure is in ``message.state``/``error``, never raised).
+
+        ``futures=False``: no future (an empty list), for callers that follow ``on_done``.
+        """
         if self._closed:
             raise SmscError("outbox_closed")
         loop = asyncio.get_running_loop()
@@ -360,21 +378,24 @@ class Outbox:
             if message.local_id in self._active or message.local_id in seen:
                 raise ValueError(f"message {message.local_id} is already queued")
             seen.add(message.local_id)
-        futures = []
+        result: list[asyncio.Future[OutboundMessage]] = []
         now = self._wall_clock()
+        active = self._active
+        queues = self._queues
         for message in batch:
             message._reset_progress()
             if not message.created_at:
                 message.created_at = now
-            self._active[message.local_id] = message
-            self._queues[message.priority].append(_Job(message))
-            future: asyncio.Future[OutboundMessage] = loop.create_future()
-            self._futures[message.local_id] = future
-            futures.append(future)
+            active[message.local_id] = message
+            queues[message.priority].append(message)
+            if futures:
+                future: asyncio.Future[OutboundMessage] = loop.create_future()
+                self._futures[message.local_id] = future
+                result.append(future)
         if batch:
             self._changed()
             self._wake()
-        return futures
+        return result
 
     # ----------------------------------------------------------------- link side
 
@@ -448,7 +469,7 @@ class Outbox:
             return
         message = ref.message
         if message.state not in _FINISHED and not message.acked[ref.index]:
-            message.uncertain[ref.index] = True
+            message.uncertain[ref.index] = 1
             late = self._late
             late[token] = ref
             if len(late) > LATE_TOKENS:
@@ -469,7 +490,7 @@ class Outbox:
             message, index = ref.message, ref.index
             if message.state in _FINISHED or message.acked[index]:
                 continue
-            message.uncertain[index] = True
+            message.uncertain[index] = 1
             if message.part_attempts[index] >= self.max_attempts:
                 self._fail(message, ERROR_TOO_MANY_ATTEMPTS, None)
                 continue
@@ -518,7 +539,8 @@ class Outbox:
             stored = message.stored
             if stored is None:
                 count = len(message.parts)
-                zeros = [0] * count
+                # tuples of strings and numbers: not tracked by the cyclic garbage collector
+                zeros = tuple([0] * count)
                 stored = message.stored = {
                     "id": message.local_id,
                     "to": message.recipient,
@@ -529,9 +551,9 @@ class Outbox:
                     "esm": message.esm_class,
                     "rd": message.registered_delivery,
                     "at": message.created_at,
-                    "parts": [base64.b64encode(p).decode("ascii") for p in message.parts],
+                    "parts": tuple([base64.b64encode(p).decode("ascii") for p in message.parts]),
                     # the progress of a message no part of which was tried yet
-                    "ids": [None] * count,
+                    "ids": tuple([None] * count),
                     "ack": zeros,
                     "unc": zeros,
                     "att": zeros,
@@ -549,7 +571,7 @@ class Outbox:
                     int(flag or i in flying) for i, flag in enumerate(message.uncertain)
                 ]
             entry["ids"] = list(message.message_ids)
-            entry["ack"] = [int(a) for a in message.acked]
+            entry["ack"] = list(message.acked)
             entry["att"] = list(message.part_attempts)
             entry["dup"] = message.duplicate_suppressed
             append(entry)
@@ -610,12 +632,12 @@ class Outbox:
         parts = [base64.b64decode(p, validate=True) for p in item["parts"]]
         count = len(parts)
         ids = [None if i is None else str(i) for i in item["ids"]]
-        acked = [bool(a) for a in item["ack"]]
-        uncertain = [bool(u) for u in item["unc"]]
-        attempts = [int(a) for a in item["att"]]
+        acked = bytearray(1 if a else 0 for a in item["ack"])
+        uncertain = bytearray(1 if u else 0 for u in item["unc"])
+        attempts = bytearray(min(255, max(0, int(a))) for a in item["att"])
         if not count or not len(ids) == len(acked) == len(uncertain) == len(attempts) == count:
             raise ValueError("part lists of different lengths")
-        remaining = acked.count(False)
+        remaining = count - sum(acked)
         if not remaining:
             raise ValueError("nothing left to send")
         return OutboundMessage(
@@ -639,30 +661,48 @@ class Outbox:
             remaining=remaining,
         )
 
-    def _head(self) -> _Job | None:
-        """Return the first job with a part to send, dropping spent ones."""
+    def _head(self) -> _Entry | None:
+        """Return the first entry with a part to send, dropping spent ones."""
         for queue in self._queues:
             while queue:
                 self.operations += 1
-                job = queue[0]
-                message = job.message
-                if message.state not in _FINISHED:
-                    acked = message.acked
-                    while job.pos < job.stop and acked[job.peek()]:
+                entry = queue[0]
+                if isinstance(entry, _Job):
+                    message = entry.message
+                    if message.state not in _FINISHED:
+                        acked = message.acked
+                        while entry.pos < entry.stop and acked[entry.peek()]:
+                            self.operations += 1
+                            entry.pos += 1
+                        if entry.pos < entry.stop:
+                            return entry
+                elif entry.state not in _FINISHED:
+                    acked = entry.acked
+                    stop = len(acked)
+                    cursor = entry.cursor
+                    while cursor < stop and acked[cursor]:
                         self.operations += 1
-                        job.pos += 1
-                    if job.pos < job.stop:
-                        return job
+                        cursor += 1
+                    entry.cursor = cursor
+                    if cursor < stop:
+                        return entry
                 queue.popleft()
         return None
 
-    def _dispatch(self, job: _Job, now: float) -> PartRef:
+    def _dispatch(self, entry: _Entry, now: float) -> PartRef:
         self.operations += 1
-        message = job.message
-        index = job.peek()
-        job.pos += 1
-        if job.pos >= job.stop:
-            self._queues[message.priority].popleft()
+        if isinstance(entry, _Job):
+            message = entry.message
+            index = entry.peek()
+            entry.pos += 1
+            if entry.pos >= entry.stop:
+                self._queues[message.priority].popleft()
+        else:
+            message = entry
+            index = message.cursor
+            message.cursor = index + 1
+            if index + 1 >= len(message.parts):
+                self._queues[message.priority].popleft()
         token = self._next_token
         self._next_token = token + 1
         ref = PartRef(message, index, token)
@@ -714,7 +754,7 @@ class Outbox:
             )
 
     def _accept(self, message: OutboundMessage, index: int, message_id: str | None) -> None:
-        message.acked[index] = True
+        message.acked[index] = 1
         message.message_ids[index] = message_id
         if message_id is None:
             message.duplicate_suppressed = True
