@@ -210,3 +210,21 @@ async def test_overlong_stored_password_asks_for_a_new_one(
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
     assert not sim.binds
+
+
+async def test_removing_the_entry_deletes_its_files(
+    hass: HomeAssistant, sim: SmscSimulator, hass_storage: dict[str, Any]
+) -> None:
+    """Removing an account leaves no outbox, sent map or webhook file behind."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await entry.runtime_data.async_send(Channel.SMS, ["79990001122"], {"message": "bye"})
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    keys = {f"{DOMAIN}.{entry.entry_id}.{suffix}" for suffix in ("outbox", "sent")}
+    assert keys <= set(hass_storage)
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not [key for key in hass_storage if entry.entry_id in key]

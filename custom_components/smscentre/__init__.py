@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import partial
 import logging
+from typing import Any
 
 from homeassistant.const import CONF_NAME, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, discovery
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_PASSWORD, DOMAIN, MAX_PASSWORD_LENGTH
@@ -23,6 +25,8 @@ _LOGGER = logging.getLogger(__name__)
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# .storage/smscentre.<entry_id>.<suffix>: runtime.py (outbox, sent) and webhook.py
+STORE_SUFFIXES = ("outbox", "sent", "webhook")
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -98,3 +102,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> boo
     if unloaded:
         await entry.runtime_data.async_stop()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> None:
+    """Delete what the entry kept on disk: its outbox, sent-message map and webhook replays."""
+    for suffix in STORE_SUFFIXES:
+        await Store[dict[str, Any]](hass, 1, f"{DOMAIN}.{entry.entry_id}.{suffix}").async_remove()
