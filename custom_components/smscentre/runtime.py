@@ -495,7 +495,9 @@ class SmscRuntime:
         except SmscError as err:
             raise translated_error(err) from err
         self.outbox.add(messages, futures=False)  # _wait_for follows on_done
-        if wait > 0 and messages:
+        # With the link down the messages wait in the outbox; the caller (often an
+        # automation) gets "queued" at once instead of being held for ``wait`` seconds.
+        if wait > 0 and messages and self.link.status.bound:
             await self._wait_for(messages, wait)
         results = [_message_result(m) for m in messages]
         if results and all(r["status"] == "failed" for r in results):
