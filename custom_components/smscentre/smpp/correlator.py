@@ -29,7 +29,6 @@ class FastCorrelator(AbstractCorrelator):
         # the outbox's own PartRef for a submit rather than an object per part)
         self._pending: dict[int, Any] = {}
         self._deadlines: deque[tuple[float, int]] = deque()
-        self.on_put: Callable[[SmppMessage], None] | None = None
         # operation counter: lets a test prove the cost per message is flat
         self.operations = 0
 
@@ -47,11 +46,9 @@ class FastCorrelator(AbstractCorrelator):
         seq = smpp_message.sequence_num
         self._pending[seq] = smpp_message
         self._deadlines.append((self._clock() + self.timeout, seq))
-        if self.on_put is not None:
-            self.on_put(smpp_message)
 
     def put_item(self, sequence_num: int, item: object) -> None:
-        """Remember any object under a sequence number until its response (no ``on_put``)."""
+        """Remember any object under a sequence number until its response."""
         self.operations += 1
         self._pending[sequence_num] = item
         self._deadlines.append((self._clock() + self.timeout, sequence_num))

@@ -1,8 +1,8 @@
 """The SMPP link: a supervisor around aiosmpplib's ESME.
 
-aiosmpplib 0.7.4 supplies the session object, the PDU classes for binds and keepalives and
-its sender loop (broker -> ``_send_data`` -> correlator). What it gets wrong for a link that
-has to stay up for weeks is replaced here (see DESIGN.md §3):
+aiosmpplib 0.7.4 supplies the session object (``ESME``), the PDU classes and ``_send_data``
+for binds and keepalives, and the sequence numbers. What it gets wrong for a link that has to
+stay up for weeks, or that is too slow for a burst, is replaced here (see DESIGN.md §3):
 
 * ``connect``: TLS (the provider's port 3443), and the bind_resp status read by us, so a wrong
   password is told apart from other refusals (aiosmpplib raises ``ValueError`` instead);
@@ -11,8 +11,11 @@ has to stay up for weeks is replaced here (see DESIGN.md §3):
   own ENQUIRE_LINKs), and dead-link detection from unanswered requests;
 * ``_receive_data``: a tolerant receive loop on raw PDUs: vendor statuses, odd receipts or
   unknown commands never kill the session, and every DELIVER_SM is acknowledged;
-* logging through :mod:`.redact`, an O(1) correlator, no throttle handler (the outbox owns
-  window, rate and retries).
+* ``_dequeue_messages``: every part the outbox's window and rate allow is built, put in the
+  correlator and written in one go (aiosmpplib's loop drains under a lock, calls a hook and
+  makes a system call per PDU; its broker and throttle handler are not used: the outbox owns
+  window, rate and retries);
+* logging through :mod:`.redact`, and an O(1) correlator.
 
 ``Link`` supervises one session per allowed connection: reconnect with exponential backoff
 and jitter, failover to the backup server after repeated failures and back once the primary
@@ -34,7 +37,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from aiosmpplib import ESME
-from aiosmpplib.broker import AbstractBroker
 from aiosmpplib.hook import AbstractHook
 from aiosmpplib.protocol import (
     BindReceiver,
@@ -42,10 +44,8 @@ from aiosmpplib.protocol import (
     BindTransmitter,
     EnquireLink,
     SmppMessage,
-    SubmitSm,
 )
 from aiosmpplib.state import BindMode, SmppSessionState
-from aiosmpplib.throttle import AbstractThrottleHandler
 
 from .correlator import FastCorrelator
 from .errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, LinkError, TlsError
@@ -215,44 +215,10 @@ class QueryResult:
     error_code: int
 
 
-class _Submit(SubmitSm):
-    """A SUBMIT_SM for one prepared part; built without aiosmpplib's per-field checks.
-
-    The text is already encoded and split (with UDH) by the integration, and data_coding is
-    the provider's (coding x 4, ISO-8859-1 = 4), so ``pdu`` is ours.
-    """
-
-    def __init__(self, ref: PartRef, default_source: str | None) -> None:
-        message: OutboundMessage = ref.message
-        self.ref = ref
-        self.sequence_num = 0
-        self.log_id = ""
-        self.extra_data = ""
-        self.auto_message_payload = True
-        self.esm_class = message.esm_class
-        source = message.source if message.source is not None else (default_source or "")
-        self._source = source
-        self._message = message
-        self._part = message.parts[ref.index]
-
-    def __repr__(self) -> str:
-        """No text or number in any repr."""
-        return f"<SubmitSm part {self.ref.index + 1} token {self.ref.token}>"
-
-    def set_encoding_info(self, default_encoding: str, custom_codecs: Any) -> None:
-        """Already encoded."""
-
-    def pdu(self) -> bytes:
-        """The SUBMIT_SM PDU."""
-        return _submit_pdu(self._message, self._part, self._source, self.sequence_num)
-
-
 def _token_of(request: object) -> int | None:
-    """The outbox token of a submit in the correlator (a PartRef, or a ``_Submit``)."""
+    """The outbox token of a submit in the correlator (its PartRef); None for other requests."""
     if type(request) is PartRef:
         return request.token
-    if isinstance(request, _Submit):
-        return request.ref.token
     return None
 
 
@@ -293,47 +259,7 @@ class _Hook(AbstractHook):
         """Unused: our receive loop handles every PDU."""
 
     async def send_error(self, smpp_message: SmppMessage, error: Exception, client_id: str) -> None:
-        """A submit could not be written: a bad PDU fails the message, a transport error
-        leaves it to the session's cleanup (it is resent on the next bind)."""
-        if isinstance(smpp_message, _Submit) and isinstance(error, ValueError):
-            self._session.in_hand = None
-            self._session.outbox_response(smpp_message.ref.token, ESME_RUNKNOWNERR, None)
-
-
-class _NoThrottle(AbstractThrottleHandler):
-    """The outbox owns rate and retries; aiosmpplib's handler would stall the sender."""
-
-    async def allow_request(self) -> bool:
-        """Always."""
-        return True
-
-    async def not_throttled(self) -> None:
-        """Nothing to track."""
-
-    async def throttled(self) -> None:
-        """Nothing to track."""
-
-    async def throttle_delay(self) -> float:
-        """Never asked."""
-        return 0.0
-
-
-class _Broker(AbstractBroker):
-    """Hands the ESME's sender loop the outbox's next part."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    async def enqueue(self, message: SmppMessage) -> None:
-        """Messages enter through the outbox, not here."""
-        raise NotImplementedError
-
-    async def dequeue(self) -> SmppMessage:
-        """Wait for the next part the window and rate allow."""
-        session = self._session
-        ref = await session.link.outbox.next_part()
-        session.in_hand = ref
-        return _Submit(ref, session.link.config.source)
+        """Unused: submits are written by ``Session._dequeue_messages``, not aiosmpplib's."""
 
 
 class Session(ESME):
@@ -365,24 +291,16 @@ class Session(ESME):
             log_metadata={},
             log_handler=logging.NullHandler(),
             hook=None,
-            broker=None,
             correlator=FastCorrelator(float(config.response_timeout)),
-            throttle_handler=_NoThrottle(),
             socket_timeout=float(config.response_timeout),
         )
         self._logger = SafeStructuredLogger(
             "aiosmpplib." + self.client_id, (config.password,), str(endpoint)
         )
         self.hook = _Hook(self)
-        self.broker = _Broker(self)
         self.correlator.hook = self.hook
         self.correlator.client_id = self.client_id
         self.fast_correlator: FastCorrelator = self.correlator  # type: ignore[assignment]
-        self.fast_correlator.on_put = self._on_put
-
-    def _on_put(self, message: SmppMessage) -> None:
-        if isinstance(message, _Submit):
-            self.in_hand = None
 
     def outbox_response(self, token: int, status: int, message_id: str | None) -> None:
         """Report a part's outcome to the outbox."""
