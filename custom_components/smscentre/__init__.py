@@ -13,7 +13,7 @@ from homeassistant.helpers import config_validation as cv, discovery
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_PASSWORD, DOMAIN, MAX_PASSWORD_LENGTH
+from .const import CONF_PASSWORD, DOMAIN, MAX_PASSWORD_LENGTH, STORES, store_key
 from .notify import CONF_ENTRY_ID, legacy_service_name
 from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
@@ -25,8 +25,6 @@ _LOGGER = logging.getLogger(__name__)
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-# .storage/smscentre.<entry_id>.<suffix>: runtime.py (outbox, sent) and webhook.py
-STORE_SUFFIXES = ("outbox", "sent", "webhook")
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -106,5 +104,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> boo
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> None:
     """Delete what the entry kept on disk: its outbox, sent-message map and webhook replays."""
-    for suffix in STORE_SUFFIXES:
-        await Store[dict[str, Any]](hass, 1, f"{DOMAIN}.{entry.entry_id}.{suffix}").async_remove()
+    for store in STORES:
+        await Store[dict[str, Any]](hass, 1, store_key(entry.entry_id, store)).async_remove()

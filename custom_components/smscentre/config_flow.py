@@ -6,7 +6,6 @@ from collections.abc import Mapping
 import copy
 import logging
 import re
-import ssl
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import webhook
@@ -30,7 +29,6 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-from homeassistant.util.ssl import client_context, client_context_no_verify
 
 from .const import (
     BIND_MODES,
@@ -76,9 +74,10 @@ from .const import (
     PROBE_TIMEOUT,
     WEBHOOK_HASHES,
 )
+from .runtime import entry_link_config, tls_context
 from .smpp.channels import normalize_phone
 from .smpp.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
-from .smpp.link import LinkConfig, build_system_type, probe_bind
+from .smpp.link import build_system_type, probe_bind
 from .webhook import webhook_url
 
 if TYPE_CHECKING:
@@ -173,29 +172,6 @@ OPTIONS_SCHEMA = vol.Schema(
         vol.Required(CONF_WEBHOOK_HASH): _select(WEBHOOK_HASHES, CONF_WEBHOOK_HASH),
     }
 )
-
-
-def ssl_context(data: Mapping[str, Any]) -> ssl.SSLContext | None:
-    """Return the TLS context for an entry's data (None without TLS).
-
-    Home Assistant's shared contexts, without the HTTP ALPN of its "default" ones: this is SMPP.
-    """
-    if not data[CONF_SSL]:
-        return None
-    return client_context() if data[CONF_VERIFY_SSL] else client_context_no_verify()
-
-
-def link_config(data: Mapping[str, Any]) -> LinkConfig:
-    """Return the probe's LinkConfig for an entry's data."""
-    return LinkConfig(
-        username=data[CONF_USERNAME],
-        password=data[CONF_PASSWORD],
-        host=data[CONF_HOST],
-        port=data[CONF_PORT],
-        ssl=data[CONF_SSL],
-        verify_ssl=data[CONF_VERIFY_SSL],
-        bind_mode="transceiver",
-    )
 
 
 def _validate_connection(
@@ -316,10 +292,9 @@ class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_probe(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         """Bind once with the data; return base errors and their placeholders."""
+        config = entry_link_config(data)
         try:
-            await probe_bind(
-                link_config(data), ssl_context=ssl_context(data), timeout=PROBE_TIMEOUT
-            )
+            await probe_bind(config, ssl_context=tls_context(config), timeout=PROBE_TIMEOUT)
         except AuthFailed:
             return {"base": "invalid_auth"}, {}
         except TlsError:

@@ -5,6 +5,19 @@ from __future__ import annotations
 from typing import Any, Final
 
 DOMAIN: Final = "smscentre"
+
+# What an entry keeps in .storage: runtime.py (outbox, sent) and webhook.py (webhook)
+STORE_OUTBOX: Final = "outbox"
+STORE_SENT: Final = "sent"
+STORE_WEBHOOK: Final = "webhook"
+STORES: Final = (STORE_OUTBOX, STORE_SENT, STORE_WEBHOOK)
+
+
+def store_key(entry_id: str, store: str) -> str:
+    """The .storage key of one of an entry's stores."""
+    return f"{DOMAIN}.{entry_id}.{store}"
+
+
 NAME: Final = "SMS Center"
 
 # Config entry data (step "user")

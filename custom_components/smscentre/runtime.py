@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 import itertools
 import logging
+import ssl
 import time
 from typing import Any
 
@@ -49,6 +51,9 @@ from .const import (
     EVENT_DELIVERY_REPORT,
     EVENT_HLR_RESULT,
     EVENT_INCOMING_SMS,
+    STORE_OUTBOX,
+    STORE_SENT,
+    store_key,
 )
 from .smpp.channels import Channel, compose, normalize_recipients
 from .smpp.encoding import encode_text
@@ -57,7 +62,7 @@ from .smpp.incoming import IncomingMessage
 from .smpp.link import Link, LinkConfig, LinkStatus, build_system_type
 from .smpp.outbox import OutboundMessage, Outbox, Priority, new_local_id
 from .smpp.receiver import Receiver
-from .smpp.reports import DeliveryReport, HlrResult
+from .smpp.reports import MESSAGE_STATE_TO_STATUS, DeliveryReport, HlrResult
 from .smpp.rules import Rules
 from .smpp.tracker import SentRecord, SentTracker
 
@@ -70,7 +75,7 @@ SAVE_DELAY_MAX = 60.0  # s; the longest a save may wait after slow snapshots
 SAVE_COST_FACTOR = 50  # a save waits at least this many times as long as its snapshot took
 SENSOR_UPDATE_DELAY = 1.0
 DEFAULT_SEND_WAIT = 30.0
-EXPIRE_INTERVAL = 5.0
+EXPIRE_INTERVAL = timedelta(seconds=5)
 # data_coding of a flash SMS (GSM 03.38 general data coding group): bit 4 says bits 1..0 hold
 # the message class, class 0 (00) is shown at once and not stored. The provider reads the
 # alphabet from bits 3..2 ("data_coding = coding * 4"): 0x10 GSM, 0x14 Latin-1, 0x18 UCS2.
@@ -174,6 +179,26 @@ class _Request:
     waiter: asyncio.Future[None]
 
 
+def entry_link_config(data: Mapping[str, Any]) -> LinkConfig:
+    """The connection of an entry's data (the config flow probes with exactly this)."""
+    return LinkConfig(
+        username=data[CONF_USERNAME],
+        password=data[CONF_PASSWORD],
+        host=data[CONF_HOST],
+        port=int(data[CONF_PORT]),
+        ssl=bool(data.get(CONF_SSL, False)),
+        verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
+    )
+
+
+def tls_context(config: LinkConfig) -> ssl.SSLContext | None:
+    """Home Assistant's shared TLS contexts, without the HTTP ALPN of its "default" ones
+    (this is SMPP); None without TLS."""
+    if not config.ssl:
+        return None
+    return client_context() if config.verify_ssl else client_context_no_verify()
+
+
 @dataclass(slots=True)
 class EntryOptions:
     """The entry's settings, read once."""
@@ -199,13 +224,8 @@ class EntryOptions:
         sender = data.get(CONF_SENDER) or None
         backup_host = options.get(CONF_BACKUP_HOST, DEFAULT_BACKUP_HOST) or None
         backup_port = options.get(CONF_BACKUP_PORT) or None
-        link = LinkConfig(
-            username=data[CONF_USERNAME],
-            password=data[CONF_PASSWORD],
-            host=data[CONF_HOST],
-            port=int(data[CONF_PORT]),
-            ssl=bool(data.get(CONF_SSL, False)),
-            verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
+        link = replace(
+            entry_link_config(data),
             bind_mode=bind_mode,
             system_type=build_system_type(iso=iso, single=single, connections=connections),
             backup_host=backup_host,
@@ -261,14 +281,8 @@ class SmscRuntime:
 
     def __post_init__(self) -> None:
         """Build the parts; nothing runs yet."""
-        entry_id = self.entry.entry_id
-        # snapshots are built in the event loop and serialized in the executor
-        self.store = Store(
-            self.hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.outbox", serialize_in_event_loop=False
-        )
-        self.sent_store: Store[dict[str, Any]] = Store(
-            self.hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.sent", serialize_in_event_loop=False
-        )
+        self.store = self._store(STORE_OUTBOX)
+        self.sent_store = self._store(STORE_SENT)
         self.tracker = SentTracker(on_change=self._sent_changed)
         self.outbox = Outbox(
             window=self.options.window,
@@ -287,24 +301,28 @@ class SmscRuntime:
         self.rules = Rules()
         self.receiver = Receiver(
             iso=self.options.iso,
-            on_incoming=self._incoming,
-            on_report=self._report,
-            on_hlr=self._hlr,
+            on_incoming=self.handle_incoming,
+            on_report=self.handle_report,
+            on_hlr=self.handle_hlr,
             lookup=self._lookup_sent,  # the current tracker, also after async_load
         )
-        link_config = self.options.link
-        ssl_context = None
-        if link_config.ssl:
-            # Home Assistant's shared contexts without HTTP's ALPN: this is SMPP
-            ssl_context = client_context() if link_config.verify_ssl else client_context_no_verify()
         self.link = Link(
-            link_config,
+            self.options.link,
             outbox=self.outbox,
-            ssl_context=ssl_context,
+            ssl_context=tls_context(self.options.link),
             deliver_handler=self.receiver.handle_deliver_sm,
             on_status=self._status_changed,
             on_auth_failed=self._auth_failed,
             on_bind_error=self._bind_error,
+        )
+
+    def _store(self, store: str) -> Store[dict[str, Any]]:
+        """Snapshots are built in the event loop and serialized in the executor."""
+        return Store(
+            self.hass,
+            STORAGE_VERSION,
+            store_key(self.entry.entry_id, store),
+            serialize_in_event_loop=False,
         )
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -330,7 +348,10 @@ class SmscRuntime:
         )
         self._unsubs.append(
             async_track_time_interval(
-                self.hass, self._housekeeping, _seconds(EXPIRE_INTERVAL), cancel_on_shutdown=True
+                self.hass,
+                self._housekeeping,
+                EXPIRE_INTERVAL,
+                cancel_on_shutdown=True,
             )
         )
 
@@ -501,12 +522,7 @@ class SmscRuntime:
             await self._wait_for(messages, wait)
         results = [_message_result(m) for m in messages]
         if results and all(r["status"] == "failed" for r in results):
-            first = messages[0]
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="send_failed",
-                translation_placeholders={"error": first.error or "?"},
-            )
+            raise _send_failed(messages[0])
         encoding = {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(messages[0].data_coding & 0x0C, "gsm7")
         return {
             "messages": results,
@@ -541,18 +557,9 @@ class SmscRuntime:
             if not request.left and not request.waiter.done():
                 request.waiter.set_result(None)
         if message.state == "sent":
-            ids = [i for i in message.message_ids if i]
-            if ids:
-                self.tracker.add(
-                    SentRecord(
-                        local_id=message.local_id,
-                        recipient=message.recipient,
-                        channel=message.channel,
-                        submitted_at=time.time(),
-                        parts=len(message.parts),
-                        message_ids=ids,
-                    )
-                )
+            record = SentRecord.from_message(message)
+            if record.message_ids:  # none when every part was a suppressed duplicate
+                self.tracker.add(record)
         self._schedule_counters()
 
     async def async_hlr(self, recipient: str, timeout: float) -> dict[str, Any]:
@@ -569,11 +576,7 @@ class SmscRuntime:
             async with asyncio.timeout(timeout):
                 await future
                 if message.state == "failed":
-                    raise HomeAssistantError(
-                        translation_domain=DOMAIN,
-                        translation_key="send_failed",
-                        translation_placeholders={"error": message.error or "?"},
-                    )
+                    raise _send_failed(message)
                 result = await waiter
         except TimeoutError as err:
             raise HomeAssistantError(
@@ -595,8 +598,6 @@ class SmscRuntime:
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="link_down"
             ) from err
-        from .smpp.reports import MESSAGE_STATE_TO_STATUS
-
         response: dict[str, Any] = {
             "message_id": result.message_id or message_id,
             "state": MESSAGE_STATE_TO_STATUS.get(result.message_state, "unknown"),
@@ -651,10 +652,6 @@ class SmscRuntime:
                 waiter.set_result(result)
         self.hass.bus.async_fire(EVENT_HLR_RESULT, data)
 
-    _incoming = handle_incoming
-    _report = handle_report
-    _hlr = handle_hlr
-
     def diagnostics(self) -> dict[str, Any]:
         """State for diagnostics (the caller redacts)."""
         status = self.link.status
@@ -674,10 +671,13 @@ class SmscRuntime:
         }
 
 
-def _seconds(value: float) -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=value)
+def _send_failed(message: OutboundMessage) -> HomeAssistantError:
+    """The SMSC refused the message for good."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="send_failed",
+        translation_placeholders={"error": message.error or "?"},
+    )
 
 
 def _first_id(message: OutboundMessage) -> str | None:

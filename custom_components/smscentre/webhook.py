@@ -68,7 +68,9 @@ from .const import (
     DEFAULT_WEBHOOK_HASH,
     DOMAIN,
     NAME,
+    STORE_WEBHOOK,
     WEBHOOK_HASHES,
+    store_key,
 )
 from .smpp.incoming import IncomingMessage
 from .smpp.reports import (
@@ -592,7 +594,7 @@ class SmscWebhook:
         self._clock = clock
         self._warned: dict[str, float] = {}
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.webhook"
+            hass, STORAGE_VERSION, store_key(entry.entry_id, STORE_WEBHOOK)
         )
         self._dirty = False
         self._registered = False
