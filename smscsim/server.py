@@ -61,6 +61,7 @@ from .pdu import (
     UNBIND_RESP,
     Concat,
     PduError,
+    SmBody,
     cstr,
     encode_sm,
     encode_tlvs,
@@ -124,29 +125,11 @@ def parse_system_type(system_type: str) -> tuple[bool, bool, int]:
 
 
 @dataclass(slots=True)
-class Submit:
+class Submit(SmBody):
     """One SUBMIT_SM as received (field names as in SMPP 3.4, short aliases as properties)."""
 
-    system_id: str
-    sequence: int
-    service_type: str
-    source_addr_ton: int
-    source_addr_npi: int
-    source_addr: str
-    dest_addr_ton: int
-    dest_addr_npi: int
-    destination_addr: str
-    esm_class: int
-    protocol_id: int
-    priority_flag: int
-    schedule_delivery_time: str
-    validity_period: str
-    registered_delivery: int
-    replace_if_present_flag: int
-    data_coding: int
-    sm_default_msg_id: int
-    short_message: bytes
-    tlvs: dict[int, bytes]
+    system_id: str = ""
+    sequence: int = 0
     udh: Concat | None = None
     message_id: str | None = None
     status: int | None = None  # SUBMIT_SM_RESP status sent; None: no response sent
@@ -1146,7 +1129,7 @@ class SmscSimulator:
             session._send(pdu(SUBMIT_SM_RESP, ESME_RINVCMDLEN, sequence))
             return
         now = time.time()
-        submit = Submit(session.system_id, sequence, *fields)
+        submit = Submit(*fields, system_id=session.system_id, sequence=sequence)
         submit.received_at = now
         submit.iso = session.iso
         submit.session_mode = session.mode
