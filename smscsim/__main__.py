@@ -36,6 +36,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duplicate-window", type=float, default=60.0)
     parser.add_argument("--receipt-delay", type=float, default=0.0)
     parser.add_argument("--no-receipts", action="store_true")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep only the latest N messages for /messages and QUERY_SM (default: all)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     accounts = {}
@@ -66,6 +73,7 @@ async def serve(
         duplicate_window=args.duplicate_window,
         auto_receipts=not args.no_receipts,
         receipt_delay=args.receipt_delay,
+        history=args.history,
     )
     control: ControlServer | None = None
     await sim.start()

@@ -8,7 +8,7 @@ is O(1): struct parsing, dict look-ups, responses batched into one write per rea
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 import datetime
@@ -597,7 +597,10 @@ class SmscSimulator:
         receipt_delay: float = 0.0,
         message_id_start: int = 100001,
         count_responses_as_activity: bool = False,
+        history: int | None = None,
     ) -> None:
+        if history is not None and history < 0:
+            raise ValueError("history must be None or at least 0")
         self.host = host
         self.port = port
         self.tls_port = tls_port
@@ -620,7 +623,16 @@ class SmscSimulator:
         self.auto_receipt_err = 0
         self.receipt_cost = "0.0000"
 
-        # observation
+        # observation; with ``history`` set, only the latest ``history`` submits, messages and
+        # records are kept (a benchmark's memory and garbage collection stay flat), while the
+        # counters below always count everything
+        self.history = history
+        self.submit_count = 0
+        self.accepted_count = 0
+        self.message_count = 0
+        self.status_counts: Counter[int | None] = Counter()  # None: the response was dropped
+        self.first_submit_at: float | None = None
+        self.last_submit_at: float | None = None
         self.submits: list[Submit] = []
         self.accepted: list[Submit] = []
         self.binds: list[BindAttempt] = []
@@ -747,9 +759,9 @@ class SmscSimulator:
 
     def stats(self) -> dict[str, Any]:
         return {
-            "submits": len(self.submits),
-            "accepted": len(self.accepted),
-            "messages": len(self._messages),
+            "submits": self.submit_count,
+            "accepted": self.accepted_count,
+            "messages": self.message_count,
             "binds": len(self.binds),
             "sessions": [
                 {
@@ -1137,7 +1149,16 @@ class SmscSimulator:
         if submit.esm_class & 0x40 or tlvs:
             submit.udh = parse_concat(submit.esm_class, submit.content, tlvs)
         self.submits.append(submit)
+        self.submit_count += 1
+        if self.first_submit_at is None:
+            self.first_submit_at = now
+        self.last_submit_at = now
+        self._answer_submit(session, submit, sequence, now)
+        self.status_counts[submit.status] += 1
+        if self.history is not None:
+            self._forget_old(self.history)
 
+    def _answer_submit(self, session: Session, submit: Submit, sequence: int, now: float) -> None:
         status = self._decide(submit, lambda: submit.text)
         window = self.duplicate_window
         dup_key: tuple[Any, ...] | None = None
@@ -1195,6 +1216,7 @@ class SmscSimulator:
     def _accept(self, session: Session, submit: Submit, now: float) -> tuple[MessageRecord, bool]:
         """Assign the message id, group parts into messages; (record, receipt due)."""
         self.accepted.append(submit)
+        self.accepted_count += 1
         concat = submit.udh
         if concat is None or concat.total <= 1:
             message_id = self._new_id()
@@ -1213,6 +1235,7 @@ class SmscSimulator:
                 {1: submit},
             )
             self._messages.append(message)
+            self.message_count += 1
             record = MessageRecord(
                 message_id,
                 submit.system_id,
@@ -1249,6 +1272,7 @@ class SmscSimulator:
             )
             self._open_groups[key] = message
             self._messages.append(message)
+            self.message_count += 1
         message.by_seq[concat.seq] = submit
         complete = message.complete
         if complete:
@@ -1289,6 +1313,34 @@ class SmscSimulator:
         record.registered_delivery |= submit.registered_delivery
         submit.message_id = message.message_id
         return record, complete
+
+    def _forget_old(self, keep: int) -> None:
+        """Keep the latest ``keep`` submits, messages and records (amortised O(1): trims
+        once a list holds twice that)."""
+        limit = max(2 * keep, 1)
+        for observed in (self.submits, self.accepted, self._messages):
+            if len(observed) >= limit:
+                del observed[: len(observed) - keep]
+        records = self._records
+        if len(records) >= limit:
+            kept = dict(list(records.items())[len(records) - keep :]) if keep else {}
+            for message in self._open_groups.values():  # long messages still arriving
+                if message.message_id in records:
+                    kept[message.message_id] = records[message.message_id]
+            self._records = kept
+
+    def reset_observations(self) -> None:
+        """Forget everything observed (lists, records, counters); sessions stay."""
+        self.submits.clear()
+        self.accepted.clear()
+        self._messages.clear()
+        self._records.clear()
+        self._open_groups.clear()
+        self.deliver_responses.clear()
+        self.delivers_sent.clear()
+        self.submit_count = self.accepted_count = self.message_count = 0
+        self.status_counts.clear()
+        self.first_submit_at = self.last_submit_at = None
 
     def _receipt_session(self, record: MessageRecord) -> Session | None:
         origin = record.session

@@ -758,3 +758,54 @@ async def test_stop_leaves_nothing_behind(connect: Connect) -> None:
     # a stopped simulator can start again on a new port
     await server.start()
     await server.stop()
+
+
+# ---------------------------------------------------------------------------- bounded history
+
+
+async def test_history_keeps_the_latest_and_counts_everything(connect: Connect) -> None:
+    async with SmscSimulator(history=3, duplicate_window=60.0) as small:
+        client = await connect(target=small)
+        ids = [(await client.submit(PHONE, f"m{i}"))[1] for i in range(10)]
+        assert (await client.submit(PHONE, "m9"))[0] == ESME_RSUBMITFAIL  # the rule still holds
+        assert small.submit_count == 11
+        assert small.accepted_count == small.message_count == 10
+        assert small.status_counts == {0: 10, ESME_RSUBMITFAIL: 1}
+        assert small.first_submit_at is not None
+        assert small.last_submit_at is not None
+        assert small.first_submit_at <= small.last_submit_at
+        assert small.stats()["submits"] == 11
+        # bounded: never more than twice the history, the newest kept
+        assert 3 <= len(small.submits) < 6
+        assert small.submits[-1].text == "m9"
+        assert [m.text for m in small.messages()][-3:] == ["m7", "m8", "m9"]
+        assert len(small.messages()) < 6
+        assert small.record(ids[0] or "") is None
+        assert small.record(ids[-1] or "") is not None
+        assert (await client.query_sm(ids[0] or ""))[0] == ESME_RQUERYFAIL
+        assert (await client.query_sm(ids[-1] or ""))[0] == 0
+        small.reset_observations()
+        assert small.submit_count == small.accepted_count == small.message_count == 0
+        assert not small.submits
+        assert not small.messages()
+        assert not small.status_counts
+        assert small.first_submit_at is None
+
+
+async def test_history_zero_keeps_long_messages_until_complete(connect: Connect) -> None:
+    async with SmscSimulator(history=0) as lean:
+        client = await connect(target=lean)
+        text = "0123456789" * 4 + "tail"
+        parts = udh_parts(text, 15)
+        results = await send_parts(client, parts, registered_delivery=1)
+        assert [status for status, _ in results] == [0, 0, 0]
+        assert len({message_id for _, message_id in results}) == 1  # one id across the parts
+        await client.wait_for(lambda c: len(c.delivers) >= 1)  # the receipt still goes out
+        assert lean.submits == []
+        assert lean.messages() == []
+        assert (lean.submit_count, lean.accepted_count, lean.message_count) == (3, 3, 1)
+
+
+def test_history_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="history"):
+        SmscSimulator(history=-1)
