@@ -209,10 +209,11 @@ class Drill:
         for i in range(count):
             text = f"{tag} #{i:04d} {time.monotonic_ns() % 1_000_000}"
             number = f"7999{first_number + i:07d}"
-            messages = runtime.prepare(Channel.SMS, [number], {"message": text})
-            runtime.outbox.add(messages)
-            self.local_ids[text] = messages[0].local_id
-            self.ledger.texts[messages[0].local_id] = text
+            specs = runtime.prepare(Channel.SMS, [number], {"message": text})
+            runtime.outbox.enqueue(specs)  # as the actions queue them
+            local_id = specs[0][0]
+            self.local_ids[text] = local_id
+            self.ledger.texts[local_id] = text
             texts.append(text)
         return texts
 

@@ -60,7 +60,7 @@ from .smpp.encoding import encode_text
 from .smpp.errors import InvalidInput, LinkError, SmscError
 from .smpp.incoming import IncomingMessage
 from .smpp.link import Link, LinkConfig, LinkStatus, build_system_type
-from .smpp.outbox import OutboundMessage, Outbox, Priority, new_local_id
+from .smpp.outbox import MessageSpec, OutboundMessage, Outbox, Priority, new_local_id
 from .smpp.receiver import Receiver
 from .smpp.reports import MESSAGE_STATE_TO_STATUS, DeliveryReport, HlrResult
 from .smpp.rules import Rules
@@ -171,12 +171,18 @@ class CoalescedSave:
         await self._store.async_save(self._data())
 
 
+# what became of a message: (state, its first SMSC message id, error); a tuple of strings,
+# which the cyclic garbage collector stops tracking (see ``Outbox.enqueue``)
+type _Outcome = tuple[str, str | None, str | None]
+
+
 @dataclass(slots=True)
 class _Request:
     """An action waiting for its messages."""
 
     left: int
     waiter: asyncio.Future[None]
+    outcomes: dict[str, _Outcome] = field(default_factory=dict)  # local_id -> outcome
 
 
 def entry_link_config(data: Mapping[str, Any]) -> LinkConfig:
@@ -463,8 +469,12 @@ class SmscRuntime:
         priority: Priority = Priority.NORMAL,
         sender: str | None = None,
         flash: bool = False,
-    ) -> list[OutboundMessage]:
-        """Validate and build the messages of one request; raises InvalidInput."""
+    ) -> list[MessageSpec]:
+        """Validate and build the messages of one request; raises InvalidInput.
+
+        Specs, not objects: a backlog of them costs the garbage collector nothing (see
+        ``Outbox.enqueue``); ``OutboundMessage.from_spec`` builds one where needed.
+        """
         if self.options.bind_mode == "receiver":
             raise InvalidInput("receiver_only")
         numbers = normalize_recipients(channel, recipients)
@@ -479,20 +489,22 @@ class SmscRuntime:
         self.rules.check_many(pairs)
         self.rules.record_many(pairs)
         now = time.time()
-        parts = list(encoded.parts)
+        parts = tuple(encoded.parts)
         registered = 1 if self.options.registered_delivery or channel == Channel.HLR else 0
+        coding = encoded.data_coding | (FLASH_CLASS_0 if flash else 0)
+        name = str(channel)
         return [
-            OutboundMessage(
-                local_id=new_local_id(),
-                recipient=number,
-                channel=str(channel),
-                priority=priority,
-                source=sender,
-                data_coding=encoded.data_coding | (FLASH_CLASS_0 if flash else 0),
-                esm_class=encoded.esm_class,
-                parts=parts,
-                registered_delivery=registered,
-                created_at=now,
+            (
+                new_local_id(),
+                number,
+                name,
+                int(priority),
+                sender,
+                coding,
+                encoded.esm_class,
+                parts,
+                registered,
+                now,
             )
             for number in numbers
         ]
@@ -510,49 +522,75 @@ class SmscRuntime:
     ) -> dict[str, Any]:
         """Queue one request and wait (up to ``wait`` s) for the SMSC's message ids."""
         try:
-            messages = self.prepare(
+            specs = self.prepare(
                 channel, recipients, fields, priority=priority, sender=sender, flash=flash
             )
         except SmscError as err:
             raise translated_error(err) from err
-        self.outbox.add(messages, futures=False)  # _wait_for follows on_done
+        self.outbox.enqueue(specs)  # _wait_for follows on_done
+        outcomes: dict[str, _Outcome] = {}
         # With the link down the messages wait in the outbox; the caller (often an
         # automation) gets "queued" at once instead of being held for ``wait`` seconds.
-        if wait > 0 and messages and self.link.status.bound:
-            await self._wait_for(messages, wait)
-        results = [_message_result(m) for m in messages]
+        if wait > 0 and specs and self.link.status.bound:
+            outcomes = await self._wait_for(specs, wait)
+        results = [self._message_result(spec, outcomes.get(spec[0])) for spec in specs]
         if results and all(r["status"] == "failed" for r in results):
-            raise _send_failed(messages[0])
-        encoding = {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(messages[0].data_coding & 0x0C, "gsm7")
+            raise _send_failed(results[0]["error"])
+        if not specs:
+            return {"messages": results, "encoding": None, "parts": 0}
+        first = specs[0]
         return {
             "messages": results,
-            "encoding": encoding if messages else None,
-            "parts": len(messages[0].parts) if messages else 0,
+            "encoding": {0: "gsm7", 4: "latin1", 8: "ucs2"}.get(first[5] & 0x0C, "gsm7"),
+            "parts": len(first[7]),
         }
 
-    async def _wait_for(self, messages: list[OutboundMessage], wait: float) -> None:
-        """Wait until every message is sent or failed, the time is up, or we stop.
+    async def _wait_for(self, specs: list[MessageSpec], wait: float) -> dict[str, _Outcome]:
+        """Wait until every message is sent or failed, the time is up, or we stop; return
+        the outcomes of those that finished.
 
         One waiter per request, counted down by ``_message_done``: no callback, set or
         scheduled handle per message as ``asyncio.wait`` on the outbox's futures would cost.
         """
-        request = _Request(len(messages), self.hass.loop.create_future())
+        request = _Request(len(specs), self.hass.loop.create_future())
         waiting = self._waiting
-        for message in messages:
-            waiting[message.local_id] = request
+        for spec in specs:
+            waiting[spec[0]] = request
         try:
             async with asyncio.timeout(wait):
                 await request.waiter
         except TimeoutError:
             pass
         finally:
-            for message in messages:
-                waiting.pop(message.local_id, None)
+            for spec in specs:
+                waiting.pop(spec[0], None)
+        return request.outcomes
+
+    def _message_result(self, spec: MessageSpec, outcome: _Outcome | None) -> dict[str, Any]:
+        """One message's entry of a send response."""
+        if outcome is None:  # not finished: queued or sending; parts may have ids already
+            started = self.outbox.started(spec[0])
+            outcome = ("queued", None if started is None else _first_id(started), None)
+        state, message_id, error = outcome
+        result: dict[str, Any] = {
+            "recipient": spec[1],
+            "message_id": message_id,
+            "parts": len(spec[7]),
+            "status": state,
+        }
+        if state == "failed":
+            result["error"] = error
+        return result
 
     @callback
     def _message_done(self, message: OutboundMessage) -> None:
         request = self._waiting.pop(message.local_id, None)
         if request is not None:
+            request.outcomes[message.local_id] = (
+                message.state,
+                _first_id(message),
+                message.error,
+            )
             request.left -= 1
             if not request.left and not request.waiter.done():
                 request.waiter.set_result(None)
@@ -565,18 +603,18 @@ class SmscRuntime:
     async def async_hlr(self, recipient: str, timeout: float) -> dict[str, Any]:
         """Send ``__HLR__`` and wait for its result."""
         try:
-            messages = self.prepare(Channel.HLR, [recipient], {}, priority=Priority.URGENT)
+            (spec,) = self.prepare(Channel.HLR, [recipient], {}, priority=Priority.URGENT)
         except SmscError as err:
             raise translated_error(err) from err
-        message = messages[0]
+        message = OutboundMessage.from_spec(spec)
         waiter: asyncio.Future[HlrResult] = self.hass.loop.create_future()
         self._hlr_waiters[message.local_id] = waiter
         try:
-            (future,) = self.outbox.add(messages)
+            (future,) = self.outbox.add([message])
             async with asyncio.timeout(timeout):
                 await future
                 if message.state == "failed":
-                    raise _send_failed(message)
+                    raise _send_failed(message.error)
                 result = await waiter
         except TimeoutError as err:
             raise HomeAssistantError(
@@ -671,26 +709,14 @@ class SmscRuntime:
         }
 
 
-def _send_failed(message: OutboundMessage) -> HomeAssistantError:
+def _send_failed(error: str | None) -> HomeAssistantError:
     """The SMSC refused the message for good."""
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key="send_failed",
-        translation_placeholders={"error": message.error or "?"},
+        translation_placeholders={"error": error or "?"},
     )
 
 
 def _first_id(message: OutboundMessage) -> str | None:
     return next((i for i in message.message_ids if i), None)
-
-
-def _message_result(message: OutboundMessage) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "recipient": message.recipient,
-        "message_id": _first_id(message),
-        "parts": len(message.parts),
-        "status": message.state if message.state in ("sent", "failed") else "queued",
-    }
-    if message.state == "failed":
-        result["error"] = message.error
-    return result

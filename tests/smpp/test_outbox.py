@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+import gc
 import itertools
 import json
 import random
@@ -19,6 +21,7 @@ import pytest
 from custom_components.smscentre.smpp import outbox as outbox_module, rules, tracker
 from custom_components.smscentre.smpp.errors import SmscError
 from custom_components.smscentre.smpp.outbox import (
+    MessageSpec,
     OutboundMessage,
     Outbox,
     PartRef,
@@ -612,18 +615,36 @@ async def test_snapshot_restore_mid_flight_keeps_each_unsent_message_once() -> N
     assert again.sent_total == 13
 
 
+def stored_entries(box: Outbox) -> dict[str, dict[str, Any]]:
+    """The snapshot's messages as the JSON file holds them, by local id, fields named."""
+    data = json.loads(json.dumps(box.snapshot()))
+    assert data["version"] == 2
+    return {
+        entry[0]: dict(zip(outbox_module._ENTRY_FIELDS, entry, strict=True))
+        for entry in data["messages"]
+    }
+
+
 async def test_load_skips_known_malformed_and_unknown_versions() -> None:
     box = make()
     one = msg(local_id="one")
     box.add([one])
-    data = box.snapshot()
+    data = json.loads(json.dumps(box.snapshot()))
     good = data["messages"][0]
+    assert isinstance(good, list)
+    named = dict(zip(outbox_module._ENTRY_FIELDS, good, strict=True))
+
+    def entry(**changes: Any) -> list[Any]:
+        return list({**named, **changes}.values())
+
     data["messages"] += [
-        {**good, "id": "bad-part", "parts": ["***"]},
-        {**good, "id": "lengths", "ack": [0, 0]},
-        {**good, "id": "finished", "ack": [1]},
-        {"id": "missing"},
-        {**good, "id": "two"},
+        entry(id="bad-part", parts=["***"]),
+        entry(id="lengths", ack=[0, 0]),
+        entry(id="finished", ack=[1]),
+        ["missing"],
+        "garbage",
+        7,
+        entry(id="two"),
     ]
     other = make()
     assert other.load(data) == 2
@@ -632,6 +653,29 @@ async def test_load_skips_known_malformed_and_unknown_versions() -> None:
     assert other.load(None) == 0
     assert other.load({"version": 99, "messages": [good]}) == 0
     assert Outbox.restore(None).queued == 0
+
+
+async def test_load_reads_the_first_format() -> None:
+    """Version 1 stored each message as an object; such a file still loads."""
+    named = stored_entries(make_with(msg(2, local_id="old")))["old"]
+    tried = {**named, "id": "tried", "ack": [1, 0], "att": [1, 1], "ids": ["5", None]}
+    box = make()
+    assert box.load({"version": 1, "sent_total": 3, "messages": [named, tried]}) == 2
+    assert box.sent_total == 3
+    message = box.get("tried")
+    assert message is not None
+    assert (list(message.acked), message.message_ids, message.state) == (
+        [1, 0],
+        ["5", None],
+        "sending",
+    )
+    assert [part_name(await box.next_part()) for _ in range(3)] == ["old:0", "old:1", "old:1"]
+
+
+def make_with(*messages: OutboundMessage) -> Outbox:
+    box = make()
+    box.add(messages)
+    return box
 
 
 async def test_snapshot_of_bytes_round_trips() -> None:
@@ -644,8 +688,152 @@ async def test_snapshot_of_bytes_round_trips() -> None:
     again = Outbox.restore(json.loads(json.dumps(box.snapshot())), throughput=None)
     copy = again.get(message.local_id)
     assert copy is not None
-    assert copy.parts == message.parts
+    assert list(copy.parts) == list(message.parts)
     assert (copy.source, copy.priority, copy.created_at) == ("Home", Priority.URGENT, 100.0)
+
+
+# --------------------------------------------------------------------------- specs
+
+
+def spec(n: int = 1, *, local_id: str | None = None, created_at: float = 0.0) -> MessageSpec:
+    message = msg(n, local_id=local_id)
+    message.created_at = created_at
+    return message.to_spec()
+
+
+async def test_a_spec_sent_at_once_needs_no_object_until_done() -> None:
+    done: list[OutboundMessage] = []
+    box = make(on_done=done.append, window=10)
+    box.enqueue([spec(local_id="a"), spec(local_id="b", created_at=5.0)])
+    assert box.queued == 2
+    assert box.started("a") is None  # not tried yet
+    ref = await box.next_part()
+    assert ref.message is None  # no object: the first attempt of a single part
+    assert (ref.local_id, ref.index, ref.total, part_name(ref)) == ("a", 0, 1, "a:0")
+    assert box.pending == 1
+    box.on_response(ref.token, OK, "100")
+    [message] = done
+    assert (message.local_id, message.state, message.message_ids) == ("a", "sent", ["100"])
+    assert (message.attempts, list(message.acked), message.remaining) == (1, [1], 0)
+    assert (message.created_at, message.finished_at) == (100.0, 100.0)  # stamped by enqueue
+    assert (box.queued, box.pending, box.sent_total) == (1, 0, 1)
+    assert box.get("a") is None
+    later = box.get("b")  # built from its spec; the outbox updates it from now on
+    assert later is not None
+    assert (later.state, later.created_at) == ("queued", 5.0)
+    ref = await box.next_part()
+    assert ref.message is later
+    box.on_response(ref.token, OK, "101")
+    assert done[-1] is later
+    assert later.message_ids == ["101"]
+
+
+async def test_a_spec_in_flight_becomes_an_object_when_anything_but_success_comes() -> None:
+    time = FakeTime(0.0)
+    done: list[OutboundMessage] = []
+    box = make(time, on_done=done.append, window=10)
+    box.enqueue([spec(local_id=f"s{i}") for i in range(4)])
+    refs = [await box.next_part() for _ in range(4)]
+    assert all(r.message is None for r in refs)
+    box.on_response(refs[0].token, THROTTLED, None)  # retried
+    box.on_timeout(refs[1].token)  # uncertain, retried
+    box.on_response(refs[2].token, INVDST, None)  # fails at once
+    looked = box.started("s3")  # someone looks while it flies
+    assert looked is not None
+    assert (looked.state, looked.attempts, list(looked.part_attempts)) == ("sending", 1, [1])
+    box.on_response(refs[3].token, OK, "3")
+    assert (done[0].local_id, done[0].state, done[0].error) == (
+        "s2",
+        "failed",
+        "invalid_destination_address",
+    )
+    assert done[1] is looked
+    assert looked.message_ids == ["3"]
+    assert box.started("s1") is not None
+    assert list(box.started("s1").uncertain) == [1]  # type: ignore[union-attr]
+    time.now += 60.0
+    again = {r.local_id: r for r in [await box.next_part(), await box.next_part()]}
+    assert set(again) == {"s0", "s1"}
+    assert again["s0"].message is not None
+    assert again["s0"].message.part_attempts[0] == 2
+    box.on_response(again["s1"].token, SUBMITFAIL, None)  # the first attempt was accepted
+    box.on_response(again["s0"].token, OK, "0")
+    states = {m.local_id: (m.state, m.duplicate_suppressed) for m in done}
+    assert states == {
+        "s0": ("sent", False),
+        "s1": ("sent", True),
+        "s2": ("failed", False),
+        "s3": ("sent", False),
+    }
+
+
+async def test_a_spec_in_flight_is_stored_as_uncertain_and_link_loss_requeues_it() -> None:
+    time = FakeTime(0.0)
+    box = make(time, window=10)
+    box.enqueue([spec(local_id="flying"), spec(local_id="queued"), spec(2, local_id="long")])
+    ref = await box.next_part()
+    assert ref.local_id == "flying"
+    stored = stored_entries(box)
+    assert (stored["flying"]["att"], stored["flying"]["unc"]) == ([1], [1])
+    assert (stored["queued"]["att"], stored["queued"]["unc"]) == ([0], [0])
+    assert stored["long"]["parts"] == [
+        base64.b64encode(b"long:0").decode(),
+        base64.b64encode(b"long:1").decode(),
+    ]
+    restored = Outbox.restore(
+        {"version": 1, "messages": list(stored.values())}, clock=time, throughput=None
+    )  # the first format: objects
+    assert isinstance(restored._active["queued"], tuple)  # not tried: a spec again
+    flying = restored.get("flying")
+    assert flying is not None
+    assert (flying.state, list(flying.uncertain)) == ("sending", [1])
+
+    box.on_link_lost()
+    first = await box.next_part()
+    assert first.local_id == "flying"  # back at the head, uncertain
+    assert first.message is not None
+    assert list(first.message.uncertain) == [1]
+    box.on_response(first.token, SUBMITFAIL, None)
+    assert box.sent_total == 1
+    parts = [await box.next_part() for _ in range(3)]
+    assert [part_name(r) for r in parts] == ["queued:0", "long:0", "long:1"]
+    assert parts[1].message is parts[2].message is not None  # a long spec is built at once
+
+
+async def test_enqueue_validation() -> None:
+    box = make()
+    with pytest.raises(ValueError, match="no parts"):
+        box.enqueue([spec(0)])
+    box.enqueue([spec(local_id="x")])
+    with pytest.raises(ValueError, match="already queued"):
+        box.enqueue([spec(local_id="x")])
+    with pytest.raises(ValueError, match="already queued"):
+        box.enqueue([spec(local_id="y"), spec(local_id="y")])
+    bad = spec()
+    with pytest.raises(ValueError, match="7"):
+        box.enqueue([(*bad[:3], 7, *bad[4:])])  # type: ignore[list-item]
+    box.enqueue([])
+    assert box.queued == 1
+    box.close()
+    with pytest.raises(SmscError):
+        box.enqueue([spec()])
+
+
+async def test_a_spec_costs_the_garbage_collector_nothing_while_queued() -> None:
+    box = make(window=10)
+    box.enqueue(spec(local_id=f"q{i}") for i in range(100))
+    gc.collect()
+    assert not any(gc.is_tracked(entry) for entry in box._active.values())
+    ref = await box.next_part()
+    gc.collect()
+    assert not gc.is_tracked(box._pending[ref.token])  # in flight, still untracked
+    box.add([msg(2)])  # an object, with progress
+    await box.next_part()
+    image = box.snapshot()  # alive while the executor writes it
+    gc.collect()
+    gc.collect()  # a tuple seen before a tuple inside it is untracked on the next pass
+    assert len(image["messages"]) == 101
+    assert not any(gc.is_tracked(entry) for entry in image["messages"])
 
 
 # --------------------------------------------------------------------------- a random drill
@@ -669,7 +857,8 @@ async def _drill(seed: int, window: int) -> None:
         on_done=lambda m: finished.append(m.local_id),
     )
     messages = [msg(rng.randint(1, 3)) for _ in range(40)]
-    futures = box.add(messages)
+    futures = box.add(messages[:20])  # objects with futures
+    box.enqueue(m.to_spec() for m in messages[20:])  # specs, as the actions queue them
     accepted: set[tuple[str, int]] = set()
     flying: list[PartRef] = []
     for _ in range(5000):
@@ -678,8 +867,7 @@ async def _drill(seed: int, window: int) -> None:
         roll = rng.random()
         if box.pending < window and can_send(box) and (not flying or roll < 0.5):
             ref = await asyncio.wait_for(box.next_part(), 1.0)
-            assert not ref.message.done
-            assert not ref.message.acked[ref.index]
+            assert part_state(box, ref) == (False, False)
             flying.append(ref)
         elif not flying:
             continue
@@ -689,11 +877,13 @@ async def _drill(seed: int, window: int) -> None:
             if status is None:
                 box.on_timeout(ref.token)
             else:
-                if status == OK and not ref.message.done and not ref.message.acked[ref.index]:
-                    key = (ref.message.local_id, ref.index)
+                if status == OK and part_state(box, ref) == (False, False):
+                    key = (ref.local_id, ref.index)
                     assert key not in accepted
                     accepted.add(key)
                 box.on_response(ref.token, status, "id")
+            if rng.random() < 0.1:  # someone looks at a message: a spec in flight is built
+                box.get(rng.choice(messages).local_id)
         else:
             box.on_link_lost()
             flying.clear()
@@ -706,6 +896,16 @@ async def _drill(seed: int, window: int) -> None:
     assert len(finished) == len(messages)
     assert box.sent_total + box.failed_total == len(messages)
     assert all(f.done() for f in futures)
+
+
+def part_state(box: Outbox, ref: PartRef) -> tuple[bool, bool]:
+    """(message finished, part accepted) as the outbox knows them now."""
+    message = ref.message or box._active.get(ref.local_id)
+    if message is None:
+        return True, True  # finished since
+    if isinstance(message, tuple):
+        return False, False  # still a spec: its one part on its first attempt
+    return message.done, bool(message.acked[ref.index])
 
 
 def can_send(box: Outbox) -> bool:

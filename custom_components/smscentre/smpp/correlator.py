@@ -26,7 +26,7 @@ class FastCorrelator(AbstractCorrelator):
         self.timeout = timeout
         self._clock = clock
         # an aiosmpplib request, or whatever the owner put with ``put_item`` (the link keeps
-        # the outbox's own PartRef for a submit rather than an object per part)
+        # the outbox's token of a submit: an int, no object per part)
         self._pending: dict[int, Any] = {}
         self._deadlines: deque[tuple[float, int]] = deque()
         # operation counter: lets a test prove the cost per message is flat

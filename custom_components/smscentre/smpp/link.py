@@ -53,7 +53,7 @@ from .outbox import PartRef
 from .redact import SafeStructuredLogger, redact_text
 
 if TYPE_CHECKING:
-    from .outbox import OutboundMessage, Outbox
+    from .outbox import MessageSpec, Outbox
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -216,15 +216,19 @@ class QueryResult:
 
 
 def _token_of(request: object) -> int | None:
-    """The outbox token of a submit in the correlator (its PartRef); None for other requests."""
-    if type(request) is PartRef:
-        return request.token
+    """The outbox token of a submit in the correlator (an int); None for other requests."""
+    if type(request) is int:
+        return request
     return None
 
 
-def _submit_pdu(message: OutboundMessage, part: bytes, source: str, sequence_num: int) -> bytes:
-    """The SUBMIT_SM PDU of one part."""
-    destination = message.recipient
+def _submit_pdu(spec: MessageSpec, index: int, source: str, sequence_num: int) -> bytes:
+    """The SUBMIT_SM PDU of one part (``source``: the account's sender when the message has
+    none of its own)."""
+    _, destination, _, priority, own_source, coding, esm_class, parts, registered, _ = spec
+    if own_source is not None:
+        source = own_source
+    part = parts[index]
     src_ton, src_npi = address_type(source)
     dst_ton, dst_npi = address_type(destination)
     body = b"".join(
@@ -236,9 +240,9 @@ def _submit_pdu(message: OutboundMessage, part: bytes, source: str, sequence_num
             bytes((dst_ton, dst_npi)),
             destination.encode("ascii", "replace"),
             b"\x00",
-            bytes((message.esm_class, 0, 1 if message.priority == 0 else 0)),
+            bytes((esm_class, 0, 1 if priority == 0 else 0)),
             b"\x00\x00",
-            bytes((message.registered_delivery, 0, message.data_coding, 0, len(part))),
+            bytes((registered, 0, coding, 0, len(part))),
             part,
         )
     )
@@ -499,24 +503,19 @@ class Session(ESME):
                 self.in_hand = ref  # released to the outbox when the session ends
                 raise ConnectionResetError("connection closed")
             chunks: list[bytes] = []
+            default_source = source or ""
             while ref is not None:
                 self.in_hand = ref
-                message = ref.message
                 sequence = next_sequence()
                 try:
-                    data = _submit_pdu(
-                        message,
-                        message.parts[ref.index],
-                        message.source if message.source is not None else (source or ""),
-                        sequence,
-                    )
+                    data = _submit_pdu(ref.spec, ref.index, default_source, sequence)
                 except ValueError:  # cannot be encoded: the message fails, others go on
                     _LOGGER.exception("SUBMIT_SM could not be built")
                     self.in_hand = None
                     self.outbox_response(ref.token, ESME_RUNKNOWNERR, None)
                 else:
-                    # the PartRef itself waits for the response (no object per part)
-                    correlator.put_item(sequence, ref)
+                    # its token waits for the response: an int, no object per part
+                    correlator.put_item(sequence, ref.token)
                     self.in_hand = None
                     chunks.append(data)
                 if len(chunks) >= _MAX_BATCH:

@@ -42,6 +42,15 @@ Retry policy
       ``error = "too_many_attempts"``.
     - When a message fails, its remaining queued parts are dropped.
 
+Two ways in
+    ``add()`` takes ``OutboundMessage`` objects and can return futures; the outbox updates
+    those very objects. ``enqueue()`` takes ``MessageSpec`` tuples (strings, numbers, bytes):
+    the cyclic garbage collector stops tracking such a tuple at its first pass, whereas
+    every object of a class stays tracked, so a backlog of specs never sets off the full
+    collections a backlog of objects does (each one a pass over the whole Home Assistant
+    heap). A spec becomes an ``OutboundMessage`` when its first part goes (or on ``get()``);
+    follow it with ``on_done``.
+
 Persistence
     ``snapshot()`` holds every message not yet sent or failed, with the progress of each part;
     parts awaiting a response are stored as uncertain. ``on_change`` fires after each batch of
@@ -59,21 +68,27 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 import heapq
 import logging
 import random
 import time
-from typing import Any
+from typing import Any, Final
 import uuid
 
 from .errors import SmscError
 
 _LOGGER = logging.getLogger(__name__)
 
-SNAPSHOT_VERSION = 1
+# Version 2 stores each message as an array in ``_ENTRY_FIELDS`` order (tuples when built:
+# never tracked by the cyclic garbage collector); version 1 as an object with those keys.
+SNAPSHOT_VERSION = 2
+_ENTRY_FIELDS = (
+    *("id", "to", "ch", "pr", "src", "dc", "esm", "parts", "rd", "at"),  # the spec (parts base64)
+    *("ids", "ack", "unc", "att", "dup"),  # the progress of each part, duplicate suppressed
+)
 
 STATUS_OK = 0x00
 STATUS_SUBMIT_FAILED = 0x45  # also the provider's answer to a duplicate within one minute
@@ -148,6 +163,23 @@ def status_name(status: int) -> str:
     return RETRYABLE.get(status) or STATUS_NAMES.get(status) or f"status_0x{status:08X}"
 
 
+def _spec_entry(
+    spec: MessageSpec, encoded: dict[int, tuple[str, ...]], flying: bool
+) -> tuple[Any, ...]:
+    """The snapshot entry of a message not tried yet or (``flying``) a single part on its
+    first attempt, which may be accepted (``encoded`` caches base64 parts by ``id``)."""
+    local_id, recipient, channel, priority, source, coding, esm, parts, rd, at = spec
+    texts = encoded.get(id(parts))
+    if texts is None:
+        texts = encoded[id(parts)] = tuple([base64.b64encode(p).decode("ascii") for p in parts])
+    zeros = (0,) * len(parts)
+    tried = (1,) if flying else zeros
+    return (
+        *(local_id, recipient, channel, priority, source, coding, esm, texts, rd, at),
+        *((None,) * len(parts), zeros, tried, tried, False),
+    )
+
+
 def new_local_id() -> str:
     """Return a fresh local message id."""
     return uuid.uuid4().hex
@@ -158,6 +190,19 @@ class Priority(IntEnum):
 
     URGENT = 0
     NORMAL = 1
+
+
+_PRIORITIES = (Priority.URGENT, Priority.NORMAL)
+
+
+# One message to one recipient as ``Outbox.enqueue`` takes it: (local_id, recipient, channel,
+# priority, source, data_coding, esm_class, parts, registered_delivery, created_at), the fields
+# of ``OutboundMessage`` of the same names; priority a plain int, parts a tuple of bytes.
+type MessageSpec = tuple[str, str, str, int, str | None, int, int, tuple[bytes, ...], int, float]
+_SPEC_ID: Final = 0
+_SPEC_PRIORITY: Final = 3
+_SPEC_PARTS: Final = 7
+_SPEC_CREATED: Final = 9
 
 
 @dataclass(slots=True)
@@ -171,7 +216,7 @@ class OutboundMessage:
     source: str | None  # sender id; None = the account's default
     data_coding: int
     esm_class: int
-    parts: list[bytes]  # short_message octets of each part, UDH included
+    parts: Sequence[bytes]  # short_message octets of each part, UDH included
     registered_delivery: int = 1
     created_at: float = 0.0  # wall clock; set by add() when 0
     # Progress, owned by the outbox.
@@ -192,12 +237,47 @@ class OutboundMessage:
     # next part of a fresh queue entry (the message itself queued, see ``Outbox._head``)
     cursor: int = field(default=0, repr=False, compare=False)
     # the unchanging part of its snapshot entry, encoded once by ``Outbox.snapshot``
-    stored: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    stored: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+    # itself as a spec (``to_spec``), built once for the parts sent
+    spec: MessageSpec | None = field(default=None, repr=False, compare=False)
 
     @property
     def done(self) -> bool:
         """Whether the message is sent or failed."""
         return self.state in _FINISHED
+
+    @classmethod
+    def from_spec(cls, spec: MessageSpec) -> OutboundMessage:
+        """The message a spec describes, with no progress yet."""
+        local_id, recipient, channel, priority, source, coding, esm, parts, rd, at = spec
+        return cls(
+            local_id=local_id,
+            recipient=recipient,
+            channel=channel,
+            priority=_PRIORITIES[priority],
+            source=source,
+            data_coding=coding,
+            esm_class=esm,
+            parts=parts,
+            registered_delivery=rd,
+            created_at=at,
+            spec=spec,
+        )
+
+    def to_spec(self) -> MessageSpec:
+        """This message as a spec (its progress left out)."""
+        return (
+            self.local_id,
+            self.recipient,
+            str(self.channel),
+            int(self.priority),
+            self.source,
+            self.data_coding,
+            self.esm_class,
+            tuple(self.parts),
+            self.registered_delivery,
+            self.created_at,
+        )
 
     def _reset_progress(self) -> None:
         count = len(self.parts)
@@ -219,19 +299,27 @@ class OutboundMessage:
 class PartRef:
     """One attempt to send one part: what ``next_part()`` returns."""
 
-    message: OutboundMessage
+    spec: MessageSpec  # the message's addresses, coding and parts
     index: int
     token: int  # identifies this attempt in on_response / on_timeout
+    # the message's progress object; None while the message is still a spec (the first
+    # attempt of a single-part message queued by ``enqueue``)
+    message: OutboundMessage | None = None
+
+    @property
+    def local_id(self) -> str:
+        """The local id of the message."""
+        return self.spec[_SPEC_ID]
 
     @property
     def short_message(self) -> bytes:
         """The octets of this part."""
-        return self.message.parts[self.index]
+        return self.spec[_SPEC_PARTS][self.index]
 
     @property
     def total(self) -> int:
         """The number of parts of the message."""
-        return len(self.message.parts)
+        return len(self.spec[_SPEC_PARTS])
 
 
 class _Job:
@@ -249,7 +337,9 @@ class _Job:
         return self.pos if self.indices is None else self.indices[self.pos]
 
 
-type _Entry = OutboundMessage | _Job
+# a message itself (fresh: every part, in order, from its ``cursor``), a ``_Job`` (the parts
+# left of a restored message, a retry) or a spec (fresh, not yet built into a message)
+type _Entry = OutboundMessage | _Job | MessageSpec
 
 
 class Outbox:
@@ -291,14 +381,16 @@ class Outbox:
         self._wall_clock = wall_clock
         self._jitter = jitter
         self._sleep = sleep
-        # a queue entry is a message itself (fresh: every part, in order, from its
-        # ``cursor``) or a ``_Job`` (the parts left of a restored message, a retry)
         self._queues: tuple[deque[_Entry], deque[_Entry]] = (deque(), deque())
         self._delayed: list[tuple[float, int, OutboundMessage, int]] = []  # (due, seq, msg, i)
         self._seq = 0
-        self._pending: dict[int, PartRef] = {}  # token -> attempt awaiting a response
+        # token -> attempt awaiting a response; a spec for the first attempt of a single-part
+        # message queued by ``enqueue`` (no object for it unless something goes wrong)
+        self._pending: dict[int, PartRef | MessageSpec] = {}
+        self._flying: dict[str, int] = {}  # local_id -> token of those specs
         self._late: OrderedDict[int, PartRef] = OrderedDict()  # timed-out attempts
-        self._active: dict[str, OutboundMessage] = {}  # local_id -> not finished, add order
+        # local_id -> not finished, in add order (a spec until its first part goes)
+        self._active: dict[str, OutboundMessage | MessageSpec] = {}
         self._futures: dict[str, asyncio.Future[OutboundMessage]] = {}
         self._waiters: set[asyncio.Future[None]] = set()
         self._next_token = 1
@@ -339,8 +431,25 @@ class Outbox:
         return self.throughput * self._rate_factor
 
     def get(self, local_id: str) -> OutboundMessage | None:
-        """Return an unfinished message by its local id."""
-        return self._active.get(local_id)
+        """Return an unfinished message by its local id.
+
+        A message queued by ``enqueue()`` and not tried yet is built from its spec now; the
+        outbox updates that object from then on.
+        """
+        found = self._active.get(local_id)
+        if isinstance(found, tuple):
+            return self.started(local_id) or self._materialize(found)
+        return found
+
+    def started(self, local_id: str) -> OutboundMessage | None:
+        """Return an unfinished message a part of which went (its progress), else None."""
+        found = self._active.get(local_id)
+        if not isinstance(found, tuple):
+            return found
+        token = self._flying.get(local_id)
+        if token is None:
+            return None
+        return self._adopt(token, found).message
 
     def stats(self) -> dict[str, Any]:
         """Counters for diagnostics and sensors (O(1))."""
@@ -397,6 +506,33 @@ class Outbox:
             self._wake()
         return result
 
+    def enqueue(self, specs: Iterable[MessageSpec]) -> None:
+        """Queue messages given as specs (see the module docstring); no future: follow
+        ``on_done``, which gets the ``OutboundMessage`` each became."""
+        if self._closed:
+            raise SmscError("outbox_closed")
+        batch = list(specs)
+        seen: set[str] = set()
+        for spec in batch:
+            local_id = spec[_SPEC_ID]
+            Priority(spec[_SPEC_PRIORITY])  # ValueError when not one
+            if not spec[_SPEC_PARTS]:
+                raise ValueError(f"message {local_id} has no parts")
+            if local_id in self._active or local_id in seen:
+                raise ValueError(f"message {local_id} is already queued")
+            seen.add(local_id)
+        if not batch:
+            return
+        now = self._wall_clock()
+        active = self._active
+        queues = self._queues
+        for given in batch:
+            spec = given if given[_SPEC_CREATED] else (*given[:9], now)
+            active[spec[_SPEC_ID]] = spec
+            queues[spec[_SPEC_PRIORITY]].append(spec)
+        self._changed()
+        self._wake()
+
     # ----------------------------------------------------------------- link side
 
     async def next_part(self) -> PartRef:
@@ -441,11 +577,21 @@ class Outbox:
     def on_response(self, token: int, status: int, message_id: str | None) -> None:
         """Handle the SUBMIT_SM_RESP of an attempt."""
         self.operations += 1
-        ref = self._pending.pop(token, None)
-        if ref is None:
+        entry = self._pending.pop(token, None)
+        if entry is None:
             self._late_response(token, status, message_id)
             return
+        if isinstance(entry, tuple):
+            if status == STATUS_OK and message_id is not None:
+                self._sent_spec(entry, message_id)  # the common case, without retry state
+                self._changed()
+                self._wake()
+                return
+            ref = self._adopt(token, entry, pending=False)
+        else:
+            ref = entry
         message = ref.message
+        assert message is not None
         if message.state in _FINISHED or message.acked[ref.index]:
             self._wake()  # the window has room again
             return
@@ -464,10 +610,12 @@ class Outbox:
 
     def on_timeout(self, token: int) -> None:
         """No SUBMIT_SM_RESP came in time: the attempt is uncertain; retry the part."""
-        ref = self._pending.pop(token, None)
-        if ref is None:
+        entry = self._pending.pop(token, None)
+        if entry is None:
             return
+        ref = self._adopt(token, entry, pending=False) if isinstance(entry, tuple) else entry
         message = ref.message
+        assert message is not None
         if message.state not in _FINISHED and not message.acked[ref.index]:
             message.uncertain[ref.index] = 1
             late = self._late
@@ -483,11 +631,15 @@ class Outbox:
         self._late.clear()  # responses of a dead session never come
         if not self._pending:
             return
-        refs = list(self._pending.values())  # in the order they were sent
+        refs = [  # in the order they were sent
+            self._adopt(token, entry, pending=False) if isinstance(entry, tuple) else entry
+            for token, entry in self._pending.items()
+        ]
         self._pending.clear()
         jobs: dict[int, _Job] = {}  # id(message) -> job, first sent first
         for ref in refs:
             message, index = ref.message, ref.index
+            assert message is not None
             if message.state in _FINISHED or message.acked[index]:
                 continue
             message.uncertain[index] = 1
@@ -527,54 +679,48 @@ class Outbox:
     def snapshot(self) -> dict[str, Any]:
         """Return a JSON-able image of every unfinished message (O(n), a few µs each).
 
-        What never changes (addresses, parts in base64, ...) is encoded once per message and
-        reused; only the progress lists are copied.
+        Each message is a tuple of strings and numbers in ``_ENTRY_FIELDS`` order, so the
+        image of a large backlog, alive while it is written in the executor, is not tracked
+        by the garbage collector. A message object keeps the unchanging part of its entry;
+        the parts of a request's specs are encoded once per snapshot.
         """
         in_flight: dict[int, set[int]] = {}
         for ref in self._pending.values():
-            in_flight.setdefault(id(ref.message), set()).add(ref.index)
+            if not isinstance(ref, tuple):
+                in_flight.setdefault(id(ref.message), set()).add(ref.index)
+        flying = self._flying  # specs on their first attempt: stored as tried and uncertain
         messages: list[Any] = []
         append = messages.append
+        encoded: dict[int, tuple[str, ...]] = {}  # id(parts) -> base64; a request shares parts
         for message in self._active.values():
+            if isinstance(message, tuple):
+                # built anew each time: a spec has nowhere to keep it
+                append(_spec_entry(message, encoded, message[_SPEC_ID] in flying))
+                continue
             stored = message.stored
             if stored is None:
-                count = len(message.parts)
-                # tuples of strings and numbers: not tracked by the cyclic garbage collector
-                zeros = tuple([0] * count)
-                stored = message.stored = {
-                    "id": message.local_id,
-                    "to": message.recipient,
-                    "ch": str(message.channel),
-                    "pr": int(message.priority),
-                    "src": message.source,
-                    "dc": message.data_coding,
-                    "esm": message.esm_class,
-                    "rd": message.registered_delivery,
-                    "at": message.created_at,
-                    "parts": tuple([base64.b64encode(p).decode("ascii") for p in message.parts]),
-                    # the progress of a message no part of which was tried yet
-                    "ids": tuple([None] * count),
-                    "ack": zeros,
-                    "unc": zeros,
-                    "att": zeros,
-                    "dup": False,
-                }
+                spec = message.spec
+                if spec is None:
+                    spec = message.spec = message.to_spec()
+                stored = message.stored = _spec_entry(spec, encoded, False)
             if not message.attempts:
                 append(stored)  # shared, never mutated: nothing to copy
                 continue
-            entry = stored.copy()
-            flying = in_flight.get(id(message))
-            if flying is None:
-                entry["unc"] = [int(flag) for flag in message.uncertain]
+            sent = in_flight.get(id(message))
+            if sent is None:
+                uncertain = tuple(message.uncertain)
             else:
-                entry["unc"] = [
-                    int(flag or i in flying) for i, flag in enumerate(message.uncertain)
-                ]
-            entry["ids"] = list(message.message_ids)
-            entry["ack"] = list(message.acked)
-            entry["att"] = list(message.part_attempts)
-            entry["dup"] = message.duplicate_suppressed
-            append(entry)
+                uncertain = tuple([int(f or i in sent) for i, f in enumerate(message.uncertain)])
+            append(
+                (
+                    *stored[:10],
+                    tuple(message.message_ids),
+                    tuple(message.acked),
+                    uncertain,
+                    tuple(message.part_attempts),
+                    message.duplicate_suppressed,
+                )
+            )
         return {
             "version": SNAPSHOT_VERSION,
             "sent_total": self.sent_total,
@@ -590,7 +736,7 @@ class Outbox:
         """
         if not snapshot:
             return 0
-        if snapshot.get("version") != SNAPSHOT_VERSION:
+        if snapshot.get("version") not in (1, SNAPSHOT_VERSION):
             _LOGGER.warning(
                 "Ignoring an outbox snapshot of unknown version %s", snapshot.get("version")
             )
@@ -607,9 +753,14 @@ class Outbox:
                 continue
             if message.local_id in self._active:
                 continue
-            self._active[message.local_id] = message
-            todo = [i for i, acked in enumerate(message.acked) if not acked]
-            self._queues[message.priority].append(_Job(message, todo))
+            if not message.attempts:  # not tried yet: queued as a spec (see enqueue)
+                spec = message.to_spec()
+                self._active[message.local_id] = spec
+                self._queues[message.priority].append(spec)
+            else:
+                self._active[message.local_id] = message
+                todo = [i for i, acked in enumerate(message.acked) if not acked]
+                self._queues[message.priority].append(_Job(message, todo))
             loaded += 1
         if skipped:
             _LOGGER.warning("Skipped %d malformed queued messages", skipped)
@@ -627,8 +778,19 @@ class Outbox:
 
     # ----------------------------------------------------------------- internals
 
+    def _materialize(self, spec: MessageSpec) -> OutboundMessage:
+        """Build the message of a queued spec; it takes the spec's place in ``_active``."""
+        message = OutboundMessage.from_spec(spec)
+        message._reset_progress()
+        self._active[message.local_id] = message
+        return message
+
     @staticmethod
-    def _message_from(item: Mapping[str, Any]) -> OutboundMessage:
+    def _message_from(item: Any) -> OutboundMessage:
+        if isinstance(item, (list, tuple)):
+            if len(item) != len(_ENTRY_FIELDS):
+                raise ValueError(f"{len(item)} fields")
+            item = dict(zip(_ENTRY_FIELDS, item, strict=True))
         parts = [base64.b64decode(p, validate=True) for p in item["parts"]]
         count = len(parts)
         ids = [None if i is None else str(i) for i in item["ids"]]
@@ -663,11 +825,19 @@ class Outbox:
 
     def _head(self) -> _Entry | None:
         """Return the first entry with a part to send, dropping spent ones."""
+        active = self._active
         for queue in self._queues:
             while queue:
                 self.operations += 1
                 entry = queue[0]
-                if isinstance(entry, _Job):
+                if isinstance(entry, tuple):
+                    current = active.get(entry[_SPEC_ID])
+                    if current is entry:
+                        return entry
+                    if current is not None:  # built by get() meanwhile: go on with it
+                        queue[0] = current
+                        continue
+                elif isinstance(entry, _Job):
                     message = entry.message
                     if message.state not in _FINISHED:
                         acked = message.acked
@@ -691,32 +861,87 @@ class Outbox:
 
     def _dispatch(self, entry: _Entry, now: float) -> PartRef:
         self.operations += 1
-        if isinstance(entry, _Job):
-            message = entry.message
-            index = entry.peek()
-            entry.pos += 1
-            if entry.pos >= entry.stop:
-                self._queues[message.priority].popleft()
-        else:
-            message = entry
-            index = message.cursor
-            message.cursor = index + 1
-            if index + 1 >= len(message.parts):
-                self._queues[message.priority].popleft()
         token = self._next_token
         self._next_token = token + 1
-        ref = PartRef(message, index, token)
-        self._pending[token] = ref
-        attempts = message.part_attempts[index] + 1
-        message.part_attempts[index] = attempts
-        message.attempts = max(message.attempts, attempts)
-        message.state = STATE_SENDING
+        if isinstance(entry, tuple) and len(entry[_SPEC_PARTS]) == 1:
+            # the first attempt of a single-part message: it stays a spec (see enqueue)
+            self._queues[entry[_SPEC_PRIORITY]].popleft()
+            self._pending[token] = entry
+            self._flying[entry[_SPEC_ID]] = token
+            ref = PartRef(entry, 0, token)
+        else:
+            if isinstance(entry, _Job):
+                message = entry.message
+                index = entry.peek()
+                entry.pos += 1
+                if entry.pos >= entry.stop:
+                    self._queues[message.priority].popleft()
+            else:
+                if isinstance(entry, tuple):
+                    message = self._materialize(entry)
+                    self._queues[message.priority][0] = message  # its other parts follow
+                else:
+                    message = entry
+                index = message.cursor
+                message.cursor = index + 1
+                if index + 1 >= len(message.parts):
+                    self._queues[message.priority].popleft()
+            spec = message.spec
+            if spec is None:
+                spec = message.spec = message.to_spec()
+            ref = PartRef(spec, index, token, message)
+            self._pending[token] = ref
+            attempts = message.part_attempts[index] + 1
+            message.part_attempts[index] = attempts
+            message.attempts = max(message.attempts, attempts)
+            message.state = STATE_SENDING
         if self.throughput:
             if self._rate_factor < 1.0:
                 self._recover(now)
             self._allow_at = max(self._allow_at, now) + 1.0 / (self.throughput * self._rate_factor)
         self._changed()
         return ref
+
+    def _adopt(self, token: int, spec: MessageSpec, *, pending: bool = True) -> PartRef:
+        """Build the message of a spec on its first attempt, for the retry logic; with
+        ``pending`` its PartRef replaces the spec among the attempts awaiting a response."""
+        self._flying.pop(spec[_SPEC_ID], None)
+        message = self._materialize(spec)
+        message.part_attempts[0] = 1
+        message.attempts = 1
+        message.cursor = 1
+        message.state = STATE_SENDING
+        ref = PartRef(spec, 0, token, message)
+        if pending:
+            self._pending[token] = ref
+        return ref
+
+    def _sent_spec(self, spec: MessageSpec, message_id: str) -> None:
+        """A spec's only part was accepted at its first attempt: the message is sent."""
+        self._flying.pop(spec[_SPEC_ID], None)
+        local_id, recipient, channel, priority, source, coding, esm, parts, rd, at = spec
+        message = OutboundMessage(
+            local_id,
+            recipient,
+            channel,
+            _PRIORITIES[priority],
+            source,
+            coding,
+            esm,
+            parts,
+            rd,
+            at,
+            [message_id],
+            STATE_SENT,
+            attempts=1,
+            part_attempts=bytearray(b"\x01"),
+            uncertain=bytearray(1),
+            acked=bytearray(b"\x01"),
+            cursor=1,
+            spec=spec,
+        )
+        self.sent_total += 1
+        self._finish(message)
 
     def _promote(self, now: float) -> None:
         """Move retries whose delay is over to the head of their queues, in due order."""
@@ -791,6 +1016,7 @@ class Outbox:
         if ref is None or status != STATUS_OK:
             return
         message = ref.message
+        assert message is not None  # a timed-out attempt always has its message built
         if message.state in _FINISHED or message.acked[ref.index]:
             return
         self._accept(message, ref.index, message_id)
