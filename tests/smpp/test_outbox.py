@@ -1048,7 +1048,7 @@ def test_rules_and_tracker_work_per_message_is_flat() -> None:
         now = [0.0]
         step = 60.0 / live  # so that ``live`` entries are within the windows
         guard = rules.Rules(clock=lambda: now[0])
-        sent = tracker.SentTracker(ttl=60.0, clock=lambda: now[0])
+        sent = tracker.SentTracker(ttl=60.0, clock=lambda: now[0], max_records=2 * live)
 
         def one(i: int) -> None:
             pair = [(f"7999{i}", f"text {i}")]

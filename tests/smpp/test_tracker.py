@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from custom_components.smscentre.smpp.outbox import OutboundMessage, Priority
 from custom_components.smscentre.smpp.tracker import DEFAULT_TTL, SentRecord, SentTracker
 
@@ -159,3 +161,32 @@ def test_delivery_status_follows_and_counts_failures_once() -> None:
     assert again.get_local("a") is None
     assert not again.set_status("a", "undeliverable")
     assert again.failed_reports == 1
+
+
+def test_at_most_max_records_are_kept_the_oldest_go() -> None:
+    """A heavy sender's map stays bounded: in memory, and in the file rewritten on each save."""
+    tracker = SentTracker(max_records=3)
+    for i in range(5):
+        tracker.add(record(f"m{i}", 1000.0 + i, f"id{i}", f"id{i}b"))
+    tracker.set_status("m4", "undeliverable")
+    assert len(tracker) == 3
+    assert [tracker.get_local(f"m{i}") is None for i in range(5)] == [True, True] + [False] * 3
+    assert "id0" not in tracker
+    assert "id1b" not in tracker
+    assert tracker.get("id2b").local_id == "m2"  # type: ignore[union-attr]
+    tracker.add(record("m2", 2000.0, "id2"))  # re-added: the newest now, nothing evicted
+    assert len(tracker) == 3
+    assert "id2b" not in tracker
+    tracker.add(record("m5", 2001.0, "id5"))
+    assert tracker.get_local("m3") is None  # the oldest went
+    assert tracker.get("id4").status == "undeliverable"  # type: ignore[union-attr]
+    again = SentTracker.from_dict(
+        json.loads(json.dumps(tracker.as_dict())), clock=lambda: 2001.0, max_records=2
+    )
+    assert [r[0] for r in again.as_dict()["records"]] == ["m2", "m5"]
+    assert again.get("id4") is None
+
+
+def test_max_records_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_records"):
+        SentTracker(max_records=0)

@@ -1,7 +1,10 @@
 """What we sent, by SMSC message id: delivery reports and HLR results are matched against it.
 
 Records live ``ttl`` seconds (3 days by default, the longest a delivery report may reasonably
-take) and are kept in the order they were added, so expiring is O(expired). The tracker must
+take) and are kept in the order they were added, so expiring is O(expired). At most
+``max_records`` are kept (the oldest go first): a heavy sender's map, kept in memory and
+rewritten on every save, stays bounded (50,000 records: about 25 MiB and a 6 MB file). A
+report for a record gone still becomes an event, without what only the record knew. The tracker must
 survive a restart: the Home Assistant layer saves ``as_dict()`` with a delayed save whenever
 ``on_change`` fires and rebuilds it with ``from_dict()``.
 """
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TTL = 3 * 24 * 3600.0
+DEFAULT_MAX_RECORDS = 50_000
 STORAGE_VERSION = 1
 # delivery report statuses that mean the message did not reach its recipient
 FAILED_STATUSES = frozenset({"undeliverable", "rejected", "expired", "deleted"})
@@ -64,9 +68,13 @@ class SentTracker:
         ttl: float = DEFAULT_TTL,
         clock: Callable[[], float] = time.time,
         on_change: Callable[[], None] | None = None,
+        max_records: int = DEFAULT_MAX_RECORDS,
     ) -> None:
         """Start empty."""
+        if max_records < 1:
+            raise ValueError("max_records must be at least 1")
         self.ttl = ttl
+        self.max_records = max_records
         self._clock = clock
         self.on_change = on_change
         # Records are kept as plain tuples of strings and numbers, which the cyclic garbage
@@ -104,6 +112,9 @@ class SentTracker:
         )
         for message_id in ids:
             self._by_id[message_id] = local_id
+        records = self._records
+        while len(records) > self.max_records:  # the oldest go: O(1) each
+            self._unindex(records.popitem(last=False)[1])
 
     def _unindex(self, row: _Row) -> None:
         by_id = self._by_id
@@ -220,9 +231,10 @@ class SentTracker:
         ttl: float = DEFAULT_TTL,
         clock: Callable[[], float] = time.time,
         on_change: Callable[[], None] | None = None,
+        max_records: int = DEFAULT_MAX_RECORDS,
     ) -> SentTracker:
         """Rebuild a tracker from ``as_dict()`` output, dropping what expired meanwhile."""
-        tracker = cls(ttl, clock)
+        tracker = cls(ttl, clock, max_records=max_records)
         tracker.load(data)
         tracker.expire()
         tracker.on_change = on_change
