@@ -11,6 +11,7 @@ import string
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
+from homeassistant.components import cloud
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
@@ -654,7 +655,10 @@ async def test_reconfigure_other_account(
 
 # --- options --------------------------------------------------------------------------------
 
-NO_URL_HINT = "(no address yet: set Home Assistant's external URL in Settings → System → Network)"
+NO_URL_HINT = (
+    "(no address yet: set Home Assistant's external URL in Settings → System → Network,"
+    " or use Home Assistant Cloud)"
+)
 
 
 async def _start_options(hass: HomeAssistant, entry: MockConfigEntry) -> FlowResult:
@@ -803,6 +807,22 @@ async def test_options_flow_webhook_url(
 
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
+async def test_options_flow_shows_the_cloudhook(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """With Home Assistant Cloud the address shown is the entry's cloudhook."""
+    await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
+    hook = "https://hooks.nabu.casa/XYZ"
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_get_or_create_cloudhook", AsyncMock(return_value=hook)),
+    ):
+        result = await _start_options(hass, mock_config_entry)
+    assert result["description_placeholders"] == {"webhook_url": f"{hook}?fmt=3&charset=utf-8"}
+
+
+@pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
 @pytest.mark.parametrize(
     ("core_config", "language", "hint"),
     [
@@ -812,7 +832,7 @@ async def test_options_flow_webhook_url(
             {},
             "ru",
             "(адреса пока нет: укажите внешний URL Home Assistant в разделе "
-            "«Настройки → Система → Сеть»)",
+            "«Настройки → Система → Сеть» или подключите Home Assistant Cloud)",
         ),
     ],
 )

@@ -5,9 +5,12 @@ from __future__ import annotations
 from http import HTTPStatus
 import json
 from typing import Any
+from unittest.mock import AsyncMock, patch
 from urllib.parse import urlencode
 import zlib
 
+from hass_nabucasa import CloudError
+from homeassistant.components import cloud
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
@@ -27,13 +30,14 @@ from custom_components.smscentre.webhook import (
     HandledKeys,
     _stamp,
     _status_time,
+    async_remove_cloudhook,
+    async_webhook_url,
     codec_for,
     is_hlr,
     parse_body,
     parse_xml,
     to_report,
     verify_signature,
-    webhook_url,
 )
 from smscsim import SmscSimulator
 
@@ -615,17 +619,125 @@ async def test_webhook_url(hass: HomeAssistant, sim: SmscSimulator) -> None:  # 
     """The address to paste into the account, with the provider's query parameters."""
     config_entry = make_entry(sim, options=webhook_options(hash_kind="sha1"))
     config_entry.add_to_hass(hass)
-    assert webhook_url(hass, config_entry) is None  # no external URL yet
+    assert await async_webhook_url(hass, config_entry) is None  # no external URL yet
     await hass.config.async_update(external_url="https://home.example.org")
-    assert webhook_url(hass, config_entry) == (
+    assert await async_webhook_url(hass, config_entry) == (
         f"https://home.example.org{PATH}?fmt=3&charset=utf-8&sha1={SECRET}"
     )
-    assert webhook_url(hass, config_entry, secret="", hash_kind="md5") == (
+    assert await async_webhook_url(hass, config_entry, secret="", hash_kind="md5") == (
         f"https://home.example.org{PATH}?fmt=3&charset=utf-8"
     )
-    assert webhook_url(hass, config_entry, secret="abc", hash_kind="crc32").endswith("&crc32=abc")
+    with_crc = await async_webhook_url(hass, config_entry, secret="abc", hash_kind="crc32")
+    assert with_crc is not None
+    assert with_crc.endswith("&crc32=abc")
     no_id = make_entry(sim, data={CONF_WEBHOOK_ID: ""})
-    assert webhook_url(hass, no_id) is None
+    assert await async_webhook_url(hass, no_id) is None
+
+
+CLOUDHOOK = "https://hooks.nabu.casa/A1B2C3"
+
+
+async def test_webhook_url_is_a_cloudhook_with_home_assistant_cloud(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+) -> None:
+    """With an active Nabu Casa subscription the address is a cloudhook: it reaches Home
+    Assistant without exposing it (preferred over the external URL)."""
+    config_entry = make_entry(sim, options=webhook_options(hash_kind="md5"))
+    config_entry.add_to_hass(hass)
+    await hass.config.async_update(external_url="https://home.example.org")
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(
+            cloud, "async_get_or_create_cloudhook", AsyncMock(return_value=CLOUDHOOK)
+        ) as create,
+    ):
+        url = await async_webhook_url(hass, config_entry)
+    assert url == f"{CLOUDHOOK}?fmt=3&charset=utf-8&md5={SECRET}"
+    create.assert_awaited_once_with(hass, WEBHOOK_ID)
+
+
+async def test_without_the_cloud_integration_the_cloud_is_not_asked(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+) -> None:
+    """Home Assistant Cloud not set up: the external URL, and no cloudhook call at all."""
+    config_entry = make_entry(sim, options=webhook_options(secret=""))
+    config_entry.add_to_hass(hass)
+    await hass.config.async_update(external_url="https://home.example.org")
+    create, delete = AsyncMock(return_value=CLOUDHOOK), AsyncMock()
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_is_logged_in", return_value=True),
+        patch.object(cloud, "async_get_or_create_cloudhook", create),
+        patch.object(cloud, "async_delete_cloudhook", delete),
+    ):
+        url = await async_webhook_url(hass, config_entry)
+        await async_remove_cloudhook(hass, config_entry)
+    assert url == f"https://home.example.org{PATH}?fmt=3&charset=utf-8"
+    create.assert_not_awaited()
+    delete.assert_not_awaited()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [cloud.CloudNotConnected(), CloudError("api down"), TimeoutError(), ValueError("race")],
+)
+async def test_webhook_url_falls_back_when_the_cloud_cannot_make_one(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+    error: Exception,
+) -> None:
+    """A cloud that is not connected (or fails) gives the external URL, or the hint."""
+    config_entry = make_entry(sim, options=webhook_options(secret=""))
+    config_entry.add_to_hass(hass)
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_get_or_create_cloudhook", AsyncMock(side_effect=error)),
+    ):
+        assert await async_webhook_url(hass, config_entry) is None
+        await hass.config.async_update(external_url="https://home.example.org")
+        assert await async_webhook_url(hass, config_entry) == (
+            f"https://home.example.org{PATH}?fmt=3&charset=utf-8"
+        )
+
+
+@pytest.mark.parametrize(
+    ("logged_in", "error", "deleted"),
+    [
+        (False, None, False),
+        (True, None, True),
+        (True, ValueError("Hook is not enabled for the cloud."), True),  # it never had one
+        (True, CloudError("api down"), True),
+    ],
+)
+async def test_removing_the_entry_deletes_its_cloudhook(
+    hass: HomeAssistant,
+    sim: SmscSimulator,  # noqa: F811
+    logged_in: bool,
+    error: Exception | None,
+    deleted: bool,
+) -> None:
+    """Removing the account deletes its cloudhook; a failure there never blocks removal."""
+    config_entry = make_entry(sim)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    hass.config.components.add("cloud")
+    delete = AsyncMock(side_effect=error)
+    with (
+        patch.object(cloud, "async_is_logged_in", return_value=logged_in),
+        patch.object(cloud, "async_delete_cloudhook", delete),
+    ):
+        await hass.config_entries.async_remove(config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert hass.config_entries.async_get_entry(config_entry.entry_id) is None
+    if deleted:
+        delete.assert_awaited_once_with(hass, WEBHOOK_ID)
+    else:
+        delete.assert_not_awaited()
 
 
 def test_parse_body_shapes() -> None:

@@ -19,7 +19,7 @@ from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
 from .smpp.errors import AuthFailed, InvalidInput, LinkError
 from .smpp.redact import AIOSMPPLIB_LOGGER, SecretFilter
-from .webhook import async_ensure_webhook_id, async_setup_webhook
+from .webhook import async_ensure_webhook_id, async_remove_cloudhook, async_setup_webhook
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -103,6 +103,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> boo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> None:
-    """Delete what the entry kept on disk: its outbox, sent-message map and webhook replays."""
+    """Delete what the entry kept: its outbox, sent-message map and webhook replays on disk,
+    and its cloudhook."""
     for store in STORES:
         await Store[dict[str, Any]](hass, 1, store_key(entry.entry_id, store)).async_remove()
+    await async_remove_cloudhook(hass, entry)

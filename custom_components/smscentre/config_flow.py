@@ -78,7 +78,7 @@ from .runtime import entry_link_config, tls_context
 from .smpp.channels import normalize_phone
 from .smpp.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
 from .smpp.link import build_system_type, probe_bind
-from .webhook import webhook_url
+from .webhook import async_webhook_url
 
 if TYPE_CHECKING:
     # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
@@ -97,7 +97,8 @@ _SENDER_ALPHA = re.compile(rf"[A-Za-z0-9 ._\-]{{1,{MAX_SENDER_ALPHA_LENGTH}}}")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_\-]+")
 
 NO_WEBHOOK_URL_HINT = (
-    "(no address yet: set Home Assistant's external URL in Settings → System → Network)"
+    "(no address yet: set Home Assistant's external URL in Settings → System → Network,"
+    " or use Home Assistant Cloud)"
 )
 
 _PORT_SELECTOR = NumberSelector(
@@ -417,7 +418,7 @@ class SmscOptionsFlow(OptionsFlowWithReload):
 
     async def _async_webhook_url(self, options: Mapping[str, Any]) -> str:
         """Return the webhook address, or a translated hint when there is none."""
-        url = webhook_url(
+        url = await async_webhook_url(
             self.hass,
             self.config_entry,
             secret=options.get(CONF_WEBHOOK_SECRET) or "",

@@ -10,6 +10,9 @@ SMPP path, so bus events and event entities look the same whichever path deliver
 - Signature: with a secret set, the request must carry the configured `md5`/`sha1`/`crc32`
   parameter holding the hash of `id:phone:status:<secret>` (status), `phone:mes:to:<secret>`
   (incoming) or `phone:ts:<secret>` (call confirmation); anything else is answered 403.
+- Address: with Home Assistant Cloud (an active Nabu Casa subscription) a cloudhook, which
+  reaches Home Assistant without exposing it; else the external URL. The cloudhook is made
+  when the address is first shown and deleted with the entry.
 - Retries: the provider retries every 4 minutes, 50 times, until it gets 200 or 404. A request
   handled once is answered 200 again without firing anything (bounded LRU of request
   fingerprints, persisted so that a restart in between does not fire twice).
@@ -510,7 +513,7 @@ class HandledKeys:
 
 
 # --- Home Assistant ------------------------------------------------------------------------
-def webhook_url(
+async def async_webhook_url(
     hass: HomeAssistant,
     entry: ConfigEntry,
     *,
@@ -520,9 +523,10 @@ def webhook_url(
     """The URL to paste into the account's "HTTP handler" setting, or None.
 
     `secret`/`hash_kind` default to the entry's options (pass the values being edited to
-    preview them). None when the entry has no webhook id yet or Home Assistant has no URL
-    reachable from outside (an internal address is of no use to the provider). `fmt=3` and
-    `charset=utf-8` make the provider send JSON in UTF-8.
+    preview them). The base is the entry's cloudhook when Home Assistant Cloud is active, else
+    the external URL; None when the entry has no webhook id yet or there is neither (an
+    internal address is of no use to the provider). `fmt=3` and `charset=utf-8` make the
+    provider send JSON in UTF-8.
     """
     webhook_id = entry.data.get(CONF_WEBHOOK_ID)
     if not webhook_id:
@@ -531,14 +535,54 @@ def webhook_url(
         secret = entry.options.get(CONF_WEBHOOK_SECRET) or ""
     if hash_kind is None:
         hash_kind = entry.options.get(CONF_WEBHOOK_HASH) or DEFAULT_HASH
-    try:
-        base = webhook.async_generate_url(hass, webhook_id, allow_internal=False)
-    except NoURLAvailableError:
-        return None
+    base = await _async_cloudhook(hass, webhook_id)
+    if base is None:
+        try:
+            base = webhook.async_generate_url(hass, webhook_id, allow_internal=False)
+        except NoURLAvailableError:
+            return None
     query = {"fmt": "3", "charset": "utf-8"}
     if secret:
         query[hash_kind if hash_kind in HASH_KINDS else DEFAULT_HASH] = secret
     return f"{base}?{urlencode(query)}"
+
+
+# Home Assistant Cloud is imported only where it is set up: its import pulls in much of Home
+# Assistant (voice assistants, camera), which an install without it should not pay for.
+
+
+async def _async_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | None:
+    """The webhook's cloudhook URL (made on first use), or None without Home Assistant Cloud."""
+    if "cloud" not in hass.config.components:
+        return None
+    from hass_nabucasa import CloudError
+    from homeassistant.components import cloud
+
+    if not cloud.async_active_subscription(hass):
+        return None
+    try:
+        return await cloud.async_get_or_create_cloudhook(hass, webhook_id)
+    except (cloud.CloudNotAvailable, CloudError, ValueError, TimeoutError) as err:
+        _LOGGER.debug("No cloudhook (%s): showing the external URL instead", err)
+        return None
+
+
+async def async_remove_cloudhook(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Delete the entry's cloudhook, if it has one (the entry is being removed)."""
+    webhook_id = entry.data.get(CONF_WEBHOOK_ID)
+    if not webhook_id or "cloud" not in hass.config.components:
+        return
+    from hass_nabucasa import CloudError
+    from homeassistant.components import cloud
+
+    if not cloud.async_is_logged_in(hass):
+        return
+    try:
+        await cloud.async_delete_cloudhook(hass, webhook_id)
+    except ValueError:
+        pass  # it never had one
+    except (cloud.CloudNotAvailable, CloudError, TimeoutError) as err:
+        _LOGGER.warning("Could not delete the cloudhook of %s: %s", entry.title, err)
 
 
 @callback
