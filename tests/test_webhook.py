@@ -178,6 +178,68 @@ async def test_incoming_form_charsets_and_hashes(
     assert state.attributes["text"] == CYRILLIC
 
 
+def multipart(fields: dict[str, str], charset: str, boundary: str = "----smsc7MA4YWxk") -> bytes:
+    """A multipart/form-data body (as PHP-style clients post forms), values in `charset`."""
+    codec = codec_for(charset)
+    chunks = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        + value.encode(codec)
+        + b"\r\n"
+        for name, value in fields.items()
+    ]
+    return b"".join(chunks) + f"--{boundary}--\r\n".encode()
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "windows-1251"])
+async def test_incoming_multipart_form(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    charset: str,
+) -> None:
+    """Form fields as multipart/form-data: same event, signature checked over the charset."""
+    events = async_capture_events(hass, EVENT_INCOMING_SMS)
+    client = await hass_client_no_auth()
+    text = CYRILLIC + "\r\n" + "Вторая строка"  # a line break inside a value survives
+    fields = incoming_fields(text, encoding=codec_for(charset))
+    boundary = "----smsc7MA4YWxk"
+    resp = await client.post(
+        f"{PATH}?charset={charset}",
+        data=multipart(fields, charset, boundary),
+        headers={"Content-Type": f'multipart/form-data; boundary="{boundary}"'},
+    )
+    assert resp.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["text"] for e in events] == [text]
+    # a forged one (wrong signature) is refused; one without a boundary is malformed
+    fields["mes"] = "forged"
+    resp = await client.post(
+        f"{PATH}?charset={charset}",
+        data=multipart(fields, charset, boundary),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert resp.status == HTTPStatus.FORBIDDEN
+    resp = await client.post(
+        PATH, data=multipart(fields, charset), headers={"Content-Type": "multipart/form-data"}
+    )
+    assert resp.status == HTTPStatus.BAD_REQUEST
+    await hass.async_block_till_done()
+    assert len(events) == 1
+
+
+def test_parse_multipart_skips_parts_without_a_name() -> None:
+    body = (
+        b"--b\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="id"\r\n\r\n1\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="id"\r\n\r\n2\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n--b--\r\n"
+    )
+    assert parse_body(
+        body, content_type="multipart/form-data; boundary=b", fmt=None, charset="utf-8"
+    ) == [{"id": "1", "file": "hi"}]
+
+
 async def test_incoming_json_fmt3(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:

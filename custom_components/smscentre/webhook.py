@@ -5,7 +5,8 @@ URL named in the account (SPEC.md §4). This module receives them at
 `/api/webhook/<webhook_id>` and dispatches them through the same `runtime.handle_*` calls as the
 SMPP path, so bus events and event entities look the same whichever path delivered them.
 
-- Body: form fields (default), JSON (`fmt=3`) or XML (`fmt=2`); charset from the `charset`
+- Body: form fields (default; URL-encoded or multipart), JSON (`fmt=3`) or XML (`fmt=2`);
+  charset from the `charset`
   query parameter (`utf-8`, `koi8-r`, `windows-1251`; the provider's default is windows-1251).
 - Signature: with a secret set, the request must carry the configured `md5`/`sha1`/`crc32`
   parameter holding the hash of `id:phone:status:<secret>` (status), `phone:mes:to:<secret>`
@@ -44,6 +45,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.parser import BytesParser
+import email.policy
 import hashlib
 import hmac
 from http import HTTPStatus
@@ -56,6 +59,7 @@ from urllib.parse import parse_qsl, urlencode
 from xml.parsers import expat
 import zlib
 
+from aiohttp import hdrs
 from aiohttp.web import Request, Response
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntry
@@ -231,11 +235,32 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
     return fields
 
 
+def parse_multipart(body: bytes, content_type: str, codec: str) -> dict[str, str]:
+    """The fields of a multipart/form-data body (``content_type``: the whole header, with its
+    boundary); values decoded per charset; the first of a repeated field wins."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("ascii", "replace")
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise BadRequest("multipart body without a boundary")
+    fields: dict[str, str] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        value = payload.decode(codec, errors="replace") if isinstance(payload, bytes) else ""
+        fields.setdefault(name, value)
+    return fields
+
+
 def parse_body(
     body: bytes, *, content_type: str, fmt: str | None, charset: str | None
 ) -> list[dict[str, str]]:
-    """The requests' fields: JSON (fmt=3), XML (fmt=2) or form fields, decoded per charset."""
+    """The requests' fields: JSON (fmt=3), XML (fmt=2) or form fields (URL-encoded or
+    multipart), decoded per charset. ``content_type``: the whole header."""
     codec = codec_for(charset)
+    if content_type.lower().startswith("multipart/form-data"):
+        return [parse_multipart(body, content_type, codec)]
     content_type = content_type.lower()
     stripped = body.lstrip()
     if fmt == "3" or "json" in content_type or stripped[:1] in (b"{", b"["):
@@ -686,13 +711,14 @@ class SmscWebhook:
         query = request.query
         charset = query.get("charset")
         try:
-            items = self._parse(body, request.content_type or "", query.get("fmt"), charset)
+            content_type = request.headers.get(hdrs.CONTENT_TYPE, "")  # with its parameters
+            items = self._parse(body, content_type, query.get("fmt"), charset)
             if charset is None and (echoed := items[0].get("charset")) is not None:
                 # the query string did not come along, but its parameters are echoed in the
                 # body (SPEC.md §4): read the body again in the charset named there
                 charset = echoed
                 if codec_for(echoed) != codec_for(None):
-                    items = self._parse(body, request.content_type or "", None, charset)
+                    items = self._parse(body, content_type, None, charset)
         except BadRequest as err:
             self._warn(
                 "malformed", "Ignoring a malformed request to the SMS Center webhook: %s", err
