@@ -96,6 +96,7 @@ async def test_link_sensor_follows_drops(hass: HomeAssistant, sim: SmscSimulator
     sim.drop_all()
     await wait_state(hass, LINK, STATE_OFF)
     await wait_state(hass, LINK, STATE_ON, timeout=10)
+    await hass.async_block_till_done()  # the listener runs after the state machine changed
     assert seen[0] == STATE_OFF
     assert seen[-1] == STATE_ON
 
