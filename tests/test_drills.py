@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 import contextlib
+import json
 import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 import pytest
 
+from custom_components.smscentre.const import STORE_OUTBOX, store_key
 from smscsim import SmscSimulator
 from tests.drill_helpers import (
     DUPLICATE_WINDOW,
@@ -273,6 +275,51 @@ async def test_restart_mid_burst(
         **figures,
     )
     assert stopped_with < 1000
+
+
+async def test_crash_mid_burst(
+    hass: HomeAssistant,
+    drill: Drill,
+    hass_storage: dict[str, Any],
+    record_property: Record,
+) -> None:
+    """Home Assistant dies mid-burst: no final save, the outbox comes back as its last coalesced
+    save left it. What went out after that save goes again, and the provider refuses it as a
+    duplicate (0x45): counted as sent, once, not as failed."""
+    sim = drill.sim
+    key = store_key(drill.entry.entry_id, STORE_OUTBOX)
+    total = 1500
+    texts = await drill.send(total, "crash")
+    await sim.wait_for(lambda s: len(s.accepted) >= 300, timeout=ps(100))
+
+    def left_in_last_save() -> int:
+        stored = hass_storage.get(key)
+        return total if stored is None else len(stored["data"]["messages"])
+
+    async with asyncio.timeout(10):  # the next coalesced save (about once a second)
+        while left_in_last_save() > total - 300:
+            await asyncio.sleep(0.02)
+    last_save = json.loads(json.dumps(hass_storage[key]))
+    assert last_save["data"]["clean"] is False
+    at_save = len(sim.accepted)
+    await sim.wait_for(lambda s: len(s.accepted) >= at_save + 150, timeout=ps(100))
+    await drill.unload()  # writes a clean snapshot at the end, which a crash would not
+    after_save = len(sim.accepted) - at_save
+    hass_storage[key] = last_save
+    restart_at = time.monotonic()
+    await drill.setup()
+    done = await drill.wait_sent(texts, timeout=ps(600))
+    figures = drill.assert_exactly_once(texts)
+    report(
+        record_property,
+        "crash_mid_burst",
+        accepted_after_last_save=after_save,
+        drained_after_restart_s=done - restart_at,
+        **figures,
+    )
+    # every message accepted after the last save came back and was refused as a duplicate
+    assert figures["duplicate_suppressed"] >= 150
+    assert figures["failed_total"] == 0
 
 
 async def test_backup_takeover_and_return(

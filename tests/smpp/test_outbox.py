@@ -581,8 +581,10 @@ async def test_snapshot_restore_mid_flight_keeps_each_unsent_message_once() -> N
     finished_before = {m.local_id for m in messages if m.done}
     assert finished_before == {"u", "m0"}
 
+    box.close()  # a graceful stop
     data = json.loads(json.dumps(box.snapshot()))
     assert data["sent_total"] == 2
+    assert data["clean"] is True
     again = Outbox.restore(
         data, clock=time, wall_clock=time, sleep=time.sleep, throughput=None, window=50
     )
@@ -623,6 +625,32 @@ def stored_entries(box: Outbox) -> dict[str, dict[str, Any]]:
         entry[0]: dict(zip(outbox_module._ENTRY_FIELDS, entry, strict=True))
         for entry in data["messages"]
     }
+
+
+async def test_after_a_crash_every_restored_part_is_uncertain() -> None:
+    """A snapshot not written at a graceful stop may predate sends: a resend refused as a
+    duplicate (0x45) then counts as sent, not failed; an accepted one is sent as usual."""
+    time = FakeTime(0.0)
+    box = make(time, window=10)
+    box.enqueue([spec(local_id="a"), spec(local_id="b"), spec(local_id="c")])
+    box.add([msg(2, local_id="long")])
+    ref = await box.next_part()
+    box.on_response(ref.token, OK, "1")  # a is sent before the last save
+    data = json.loads(json.dumps(box.snapshot()))  # the last coalesced save
+    assert data["clean"] is False
+    # ... b and long:0 went out after it, then the process died
+    done: list[OutboundMessage] = []
+    again = Outbox.restore(data, clock=time, throughput=None, window=10, on_done=done.append)
+    assert again.queued == 3
+    assert all(list(again.get(i).uncertain) == [1] for i in "bc")  # type: ignore[union-attr]
+    assert list(again.get("long").uncertain) == [1, 1]  # type: ignore[union-attr]
+    answers = {"b:0": SUBMITFAIL, "c:0": OK, "long:0": SUBMITFAIL, "long:1": OK}
+    while again.queued:
+        ref = await again.next_part()
+        again.on_response(ref.token, answers[part_name(ref)], "id")
+    states = {m.local_id: (m.state, m.duplicate_suppressed) for m in done}
+    assert states == {"b": ("sent", True), "c": ("sent", False), "long": ("sent", True)}
+    assert again.failed_total == 0
 
 
 async def test_load_skips_known_malformed_and_unknown_versions() -> None:
@@ -781,7 +809,9 @@ async def test_a_spec_in_flight_is_stored_as_uncertain_and_link_loss_requeues_it
         base64.b64encode(b"long:1").decode(),
     ]
     restored = Outbox.restore(
-        {"version": 1, "messages": list(stored.values())}, clock=time, throughput=None
+        {"version": 1, "clean": True, "messages": list(stored.values())},
+        clock=time,
+        throughput=None,
     )  # the first format: objects
     assert isinstance(restored._active["queued"], tuple)  # not tried: a spec again
     flying = restored.get("flying")

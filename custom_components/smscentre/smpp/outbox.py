@@ -53,8 +53,10 @@ Two ways in
 
 Persistence
     ``snapshot()`` holds every message not yet sent or failed, with the progress of each part;
-    parts awaiting a response are stored as uncertain. ``on_change`` fires after each batch of
-    changes; the caller coalesces saving (``Store.async_delay_save(outbox.snapshot)``).
+    parts awaiting a response are stored as uncertain. A snapshot taken after ``close()`` is
+    marked clean; any other (the process died after it) is restored with every part
+    uncertain, since parts may have gone after it. ``on_change`` fires after each batch of
+    changes; the caller coalesces saving (the Home Assistant layer's ``CoalescedSave``).
     ``restore()`` / ``load()`` rebuild the queue after a restart. The futures of ``add()`` do
     not survive a restart: use ``on_done`` for restored messages.
 
@@ -723,6 +725,9 @@ class Outbox:
             )
         return {
             "version": SNAPSHOT_VERSION,
+            # written after close(): a graceful stop; any other snapshot may be followed by
+            # sends it does not show (see load)
+            "clean": self._closed,
             "sent_total": self.sent_total,
             "failed_total": self.failed_total,
             "messages": messages,
@@ -733,6 +738,10 @@ class Outbox:
 
         Messages already queued (same local id) are skipped; malformed entries are logged
         and skipped, so a damaged file never stops the integration from starting.
+
+        A snapshot not written at a graceful stop (the process died) may predate sends: every
+        part it holds is then restored as uncertain, so that a resend the provider refuses
+        as a duplicate (0x45) counts as sent rather than failed (see the retry policy).
         """
         if not snapshot:
             return 0
@@ -743,6 +752,7 @@ class Outbox:
             return 0
         self.sent_total = max(self.sent_total, int(snapshot.get("sent_total") or 0))
         self.failed_total = max(self.failed_total, int(snapshot.get("failed_total") or 0))
+        clean = snapshot.get("clean") is True
         loaded = skipped = 0
         for item in snapshot.get("messages") or ():
             try:
@@ -753,7 +763,11 @@ class Outbox:
                 continue
             if message.local_id in self._active:
                 continue
-            if not message.attempts:  # not tried yet: queued as a spec (see enqueue)
+            if not clean:
+                for index, acked in enumerate(message.acked):
+                    if not acked:
+                        message.uncertain[index] = 1
+            if clean and not message.attempts:  # not tried yet: queued as a spec (enqueue)
                 spec = message.to_spec()
                 self._active[message.local_id] = spec
                 self._queues[message.priority].append(spec)
