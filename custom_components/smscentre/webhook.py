@@ -6,8 +6,8 @@ URL named in the account (SPEC.md §4). This module receives them at
 SMPP path, so bus events and event entities look the same whichever path delivered them.
 
 - Body: form fields (default; URL-encoded or multipart), JSON (`fmt=3`) or XML (`fmt=2`);
-  charset from the `charset`
-  query parameter (`utf-8`, `koi8-r`, `windows-1251`; the provider's default is windows-1251).
+  charset from the `charset` query parameter (`utf-8`, `koi8-r`, `windows-1251`; the
+  provider's default is windows-1251).
 - Signature: with a secret set, the request must carry the configured `md5`/`sha1`/`crc32`
   parameter holding the hash of `id:phone:status:<secret>` (status), `phone:mes:to:<secret>`
   (incoming) or `phone:ts:<secret>` (call confirmation); anything else is answered 403.

@@ -4,9 +4,10 @@ Records live ``ttl`` seconds (3 days by default, the longest a delivery report m
 take) and are kept in the order they were added, so expiring is O(expired). At most
 ``max_records`` are kept (the oldest go first): a heavy sender's map, kept in memory and
 rewritten on every save, stays bounded (50,000 records: about 25 MiB and a 6 MB file). A
-report for a record gone still becomes an event, without what only the record knew. The tracker must
-survive a restart: the Home Assistant layer saves ``as_dict()`` with a delayed save whenever
-``on_change`` fires and rebuilds it with ``from_dict()``.
+report for a record gone still becomes an event, without what only the record knew.
+
+The tracker must survive a restart: the Home Assistant layer saves ``as_dict()`` with a
+delayed save whenever ``on_change`` fires and rebuilds it with ``from_dict()``.
 """
 
 from __future__ import annotations
