@@ -22,6 +22,7 @@ from custom_components.smscentre.services import (
     QUERY_SCHEMA,
     split_recipients,
 )
+from custom_components.smscentre.smpp.channels import Channel
 from smscsim import SmscSimulator
 from smscsim.text import gsm_encode
 
@@ -408,6 +409,39 @@ async def test_send_refused_by_smsc(
     assert err.value.translation_key == "send_failed"
     assert len(simulator.submits) == 1
     assert simulator.accepted == []
+
+
+async def test_answer_not_in_time_reads_queued_then_the_message_goes_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: SmscSimulator
+) -> None:
+    """The wait runs out while submits await their responses: those read "queued", with no
+    id; they are finished later, each sent once."""
+    runtime = init_integration.runtime_data
+    simulator.hang(None)  # reads and answers nothing
+    short, long = await asyncio.gather(
+        runtime.async_send(Channel.SMS, ["79991112233"], {"message": "slow"}, wait=0.3),
+        runtime.async_send(Channel.SMS, ["79991112244"], {"message": "x" * 200}, wait=0.3),
+    )
+    assert short["messages"] == [
+        {"recipient": "79991112233", "message_id": None, "parts": 1, "status": "queued"}
+    ]
+    assert long["messages"][0]["status"] == "queued"
+    assert long["parts"] == 2
+    started = runtime.outbox.started  # both went out: their progress is kept from now on
+    local_ids = list(runtime.outbox._active)
+    assert all(started(local_id) is not None for local_id in local_ids)
+    assert all(started(i).state == "sending" for i in local_ids)  # type: ignore[union-attr]
+    simulator.hang(0)
+    runtime.link.sessions()[0].abort()  # the link drops: unanswered parts go again, uncertain
+    await simulator.wait_for(
+        lambda s: len(s.messages()) == 2 and all(m.complete for m in s.messages()), 10
+    )
+    assert sorted(m.text for m in simulator.messages()) == ["slow", "x" * 200]
+    async with asyncio.timeout(10):
+        while runtime.outbox.queued:
+            await asyncio.sleep(0.02)
+    assert runtime.outbox.sent_total == 2
+    assert runtime.outbox.failed_total == 0
 
 
 async def test_partly_refused(
