@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import gc
+import logging
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -16,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smscentre.const import DOMAIN
 from custom_components.smscentre.diagnostics import async_get_config_entry_diagnostics
 from custom_components.smscentre.smpp.channels import Channel
+from custom_components.smscentre.smpp.redact import SecretFilter
 from smscsim import SmscSimulator
 
 PASSWORD = "Zq9!pass"
@@ -213,6 +215,32 @@ async def test_a_backlog_holds_no_object_the_garbage_collector_tracks(
     gc.collect()
     grown = len(gc.get_objects()) - before
     assert grown < 1_000, grown  # an object per message would be 10,000
+
+
+async def test_the_password_is_masked_in_every_module_log(
+    hass: HomeAssistant, sim: SmscSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever module of ours (or aiosmpplib) logs the password, it shows masked; the masks
+    go with the entry."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    names = [
+        "custom_components.smscentre",
+        "custom_components.smscentre.runtime",
+        "custom_components.smscentre.webhook",
+        "custom_components.smscentre.smpp.link",
+        "aiosmpplib",
+    ]
+    for name in names:
+        logging.getLogger(name).warning("bind as test with %s refused", PASSWORD)
+    assert PASSWORD not in caplog.text
+    assert caplog.text.count("bind as test with **REDACTED** refused") == len(names)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for name in names:
+        assert not [f for f in logging.getLogger(name).filters if isinstance(f, SecretFilter)]
 
 
 async def test_diagnostics_redact_secrets(hass: HomeAssistant, sim: SmscSimulator) -> None:

@@ -18,7 +18,7 @@ from .notify import CONF_ENTRY_ID, legacy_service_name
 from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
 from .smpp.errors import AuthFailed, InvalidInput, LinkError
-from .smpp.redact import AIOSMPPLIB_LOGGER, SecretFilter
+from .smpp.redact import AIOSMPPLIB_LOGGER, SecretFilter, loggers_under
 from .webhook import async_ensure_webhook_id, async_remove_cloudhook, async_setup_webhook
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
     except InvalidInput as err:
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key=err.key) from err
     secret_filter = SecretFilter([options.link.password])
-    for logger in (_LOGGER, logging.getLogger(f"{__package__}.smpp"), AIOSMPPLIB_LOGGER):
+    for logger in loggers_under(__package__, AIOSMPPLIB_LOGGER.name):  # every module's logger
         logger.addFilter(secret_filter)
         entry.async_on_unload(partial(logger.removeFilter, secret_filter))
 

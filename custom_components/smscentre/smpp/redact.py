@@ -57,6 +57,21 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def loggers_under(*names: str) -> list[logging.Logger]:
+    """Every logger created so far named ``name`` or below it.
+
+    A filter on a logger sees only the records made on that very logger, not those its
+    children propagate, so a filter meant for a whole package goes on each of its loggers.
+    """
+    prefixes = tuple(f"{name}." for name in names)
+    found = [
+        key
+        for key in list(logging.Logger.manager.loggerDict)
+        if key in names or key.startswith(prefixes)
+    ]
+    return [logging.getLogger(key) for key in sorted({*names, *found})]
+
+
 class SecretFilter(logging.Filter):
     """A logging filter that masks the given secrets in a record's final message."""
 
