@@ -259,14 +259,14 @@ def parse_body(
     """The requests' fields: JSON (fmt=3), XML (fmt=2) or form fields (URL-encoded or
     multipart), decoded per charset. ``content_type``: the whole header."""
     codec = codec_for(charset)
-    if content_type.lower().startswith("multipart/form-data"):
-        return [parse_multipart(body, content_type, codec)]
-    content_type = content_type.lower()
+    lowered = content_type.lower()
+    if lowered.startswith("multipart/form-data"):
+        return [parse_multipart(body, content_type, codec)]  # the boundary is case-sensitive
     stripped = body.lstrip()
-    if fmt == "3" or "json" in content_type or stripped[:1] in (b"{", b"["):
+    if fmt == "3" or "json" in lowered or stripped[:1] in (b"{", b"["):
         text = body.decode(codec, errors="replace").lstrip("\ufeff")
         return _parse_json(text)
-    if fmt == "2" or "xml" in content_type or stripped[:1] == b"<":
+    if fmt == "2" or "xml" in lowered or stripped[:1] == b"<":
         if _XML_DECLARED_ENCODING.match(body):
             return [parse_xml(body)]  # the declaration names the encoding of the bytes
         return [parse_xml(body.decode(codec, errors="replace").lstrip("\ufeff"))]

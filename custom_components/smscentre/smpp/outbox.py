@@ -249,8 +249,9 @@ class OutboundMessage:
         return self.state in _FINISHED
 
     @classmethod
-    def from_spec(cls, spec: MessageSpec) -> OutboundMessage:
-        """The message a spec describes, with no progress yet."""
+    def from_spec(cls, spec: MessageSpec, **progress: Any) -> OutboundMessage:
+        """The message a spec describes; ``progress`` sets progress fields (none: no progress
+        yet)."""
         local_id, recipient, channel, priority, source, coding, esm, parts, rd, at = spec
         return cls(
             local_id=local_id,
@@ -264,6 +265,7 @@ class OutboundMessage:
             registered_delivery=rd,
             created_at=at,
             spec=spec,
+            **progress,
         )
 
     def to_spec(self) -> MessageSpec:
@@ -933,26 +935,15 @@ class Outbox:
     def _sent_spec(self, spec: MessageSpec, message_id: str) -> None:
         """A spec's only part was accepted at its first attempt: the message is sent."""
         self._flying.pop(spec[_SPEC_ID], None)
-        local_id, recipient, channel, priority, source, coding, esm, parts, rd, at = spec
-        message = OutboundMessage(
-            local_id,
-            recipient,
-            channel,
-            _PRIORITIES[priority],
-            source,
-            coding,
-            esm,
-            parts,
-            rd,
-            at,
-            [message_id],
-            STATE_SENT,
+        message = OutboundMessage.from_spec(
+            spec,
+            message_ids=[message_id],
+            state=STATE_SENT,
             attempts=1,
             part_attempts=bytearray(b"\x01"),
             uncertain=bytearray(1),
             acked=bytearray(b"\x01"),
             cursor=1,
-            spec=spec,
         )
         self.sent_total += 1
         self._finish(message)
