@@ -471,14 +471,9 @@ class Outbox:
 
     # ----------------------------------------------------------------- producer side
 
-    def add(
-        self, messages: Iterable[OutboundMessage], *, futures: bool = True
-    ) -> list[asyncio.Future[OutboundMessage]]:
+    def add(self, messages: Iterable[OutboundMessage]) -> list[asyncio.Future[OutboundMessage]]:
         """Queue messages; return one future each, resolved with the message when it is sent
-        or failed (a failure is in ``message.state``/``error``, never raised).
-
-        ``futures=False``: no future (an empty list), for callers that follow ``on_done``.
-        """
+        or failed (a failure is in ``message.state``/``error``, never raised)."""
         if self._closed:
             raise SmscError("outbox_closed")
         loop = asyncio.get_running_loop()
@@ -486,11 +481,7 @@ class Outbox:
         seen: set[str] = set()
         for message in batch:
             message.priority = Priority(message.priority)
-            if not message.parts:
-                raise ValueError(f"message {message.local_id} has no parts")
-            if message.local_id in self._active or message.local_id in seen:
-                raise ValueError(f"message {message.local_id} is already queued")
-            seen.add(message.local_id)
+            self._check_new(message.local_id, message.parts, seen)
         result: list[asyncio.Future[OutboundMessage]] = []
         now = self._wall_clock()
         active = self._active
@@ -501,10 +492,9 @@ class Outbox:
                 message.created_at = now
             active[message.local_id] = message
             queues[message.priority].append(message)
-            if futures:
-                future: asyncio.Future[OutboundMessage] = loop.create_future()
-                self._futures[message.local_id] = future
-                result.append(future)
+            future: asyncio.Future[OutboundMessage] = loop.create_future()
+            self._futures[message.local_id] = future
+            result.append(future)
         if batch:
             self._changed()
             self._wake()
@@ -518,13 +508,8 @@ class Outbox:
         batch = list(specs)
         seen: set[str] = set()
         for spec in batch:
-            local_id = spec[_SPEC_ID]
             Priority(spec[_SPEC_PRIORITY])  # ValueError when not one
-            if not spec[_SPEC_PARTS]:
-                raise ValueError(f"message {local_id} has no parts")
-            if local_id in self._active or local_id in seen:
-                raise ValueError(f"message {local_id} is already queued")
-            seen.add(local_id)
+            self._check_new(spec[_SPEC_ID], spec[_SPEC_PARTS], seen)
         if not batch:
             return
         now = self._wall_clock()
@@ -536,6 +521,14 @@ class Outbox:
             queues[spec[_SPEC_PRIORITY]].append(spec)
         self._changed()
         self._wake()
+
+    def _check_new(self, local_id: str, parts: Sequence[bytes], seen: set[str]) -> None:
+        """ValueError unless a message to queue has parts and a local id not queued yet."""
+        if not parts:
+            raise ValueError(f"message {local_id} has no parts")
+        if local_id in self._active or local_id in seen:
+            raise ValueError(f"message {local_id} is already queued")
+        seen.add(local_id)
 
     # ----------------------------------------------------------------- link side
 
