@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 import zlib
 
 from hass_nabucasa import CloudError
-from homeassistant.components import cloud
+from homeassistant.components import cloud, webhook
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -254,6 +255,36 @@ async def test_incoming_json_fmt3(
     assert resp.status == HTTPStatus.OK
     await hass.async_block_till_done()
     assert [e.data["text"] for e in events] == [CYRILLIC]
+
+
+async def test_through_a_cloudhook(
+    hass: HomeAssistant, entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant Cloud relays a cloudhook's request as a MockRequest (no read(), no
+    content length, no remote address): handled like a direct one, forgeries refused."""
+    events = async_capture_events(hass, EVENT_INCOMING_SMS)
+
+    def relayed(fields: dict[str, str]) -> MockRequest:
+        """What the cloud client builds from the relayed request (cloud/client.py)."""
+        return MockRequest(
+            content=json.dumps(fields, ensure_ascii=False).encode("utf-8"),
+            mock_source="cloud",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            query_string="fmt=3&charset=utf-8",
+            remote=None,
+        )
+
+    response = await webhook.async_handle_webhook(hass, WEBHOOK_ID, relayed(incoming_fields()))
+    assert response.status == HTTPStatus.OK
+    await hass.async_block_till_done()
+    assert [e.data["text"] for e in events] == [CYRILLIC]
+    forged = incoming_fields() | {"mes": "forged"}
+    response = await webhook.async_handle_webhook(hass, WEBHOOK_ID, relayed(forged))
+    assert response.status == HTTPStatus.FORBIDDEN
+    assert "from Home Assistant Cloud" in caplog.text
+    await hass.async_block_till_done()
+    assert len(events) == 1
 
 
 async def test_status_json_numbers(

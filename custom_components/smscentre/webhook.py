@@ -66,6 +66,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.storage import Store
+from homeassistant.util.aiohttp import MockRequest
 
 from .const import (
     CONF_WEBHOOK_ENABLED,
@@ -700,12 +701,19 @@ class SmscWebhook:
         self._store.async_delay_save(self._data, SAVE_DELAY)
 
     async def async_handle(
-        self, hass: HomeAssistant, webhook_id: str, request: Request
+        self, hass: HomeAssistant, webhook_id: str, request: Request | MockRequest
     ) -> Response:
-        """Read, verify, dedupe and dispatch one request of the provider."""
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        body = await request.read()
+        """Read, verify, dedupe and dispatch one request of the provider.
+
+        Through a cloudhook, Home Assistant Cloud hands over a ``MockRequest``: the body is
+        already there, and it has neither ``read()`` nor a content length.
+        """
+        if isinstance(request, MockRequest):
+            body = await request.content.read()
+        else:
+            if request.content_length is not None and request.content_length > MAX_BODY:
+                return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            body = await request.read()
         if len(body) > MAX_BODY:
             return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         query = request.query
@@ -732,7 +740,7 @@ class SmscWebhook:
                 self._warn(
                     "forged",
                     "Refused a request to the SMS Center webhook from %s: bad or missing %s",
-                    request.remote,
+                    request.remote or "Home Assistant Cloud",
                     self.hash_kind,
                 )
                 return Response(status=HTTPStatus.FORBIDDEN)
