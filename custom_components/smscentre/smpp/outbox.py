@@ -249,24 +249,15 @@ class OutboundMessage:
         return self.state in _FINISHED
 
     @classmethod
-    def from_spec(cls, spec: MessageSpec, **progress: Any) -> OutboundMessage:
-        """The message a spec describes; ``progress`` sets progress fields (none: no progress
-        yet)."""
+    def from_spec(cls, spec: MessageSpec) -> OutboundMessage:
+        """The message a spec describes, with no progress yet."""
         local_id, recipient, channel, priority, source, coding, esm, parts, rd, at = spec
-        return cls(
-            local_id=local_id,
-            recipient=recipient,
-            channel=channel,
-            priority=_PRIORITIES[priority],
-            source=source,
-            data_coding=coding,
-            esm_class=esm,
-            parts=parts,
-            registered_delivery=rd,
-            created_at=at,
-            spec=spec,
-            **progress,
+        # positional: on the path of every message, keyword binding costs a third more
+        message = cls(
+            local_id, recipient, channel, _PRIORITIES[priority], source, coding, esm, parts, rd, at
         )
+        message.spec = spec
+        return message
 
     def to_spec(self) -> MessageSpec:
         """This message as a spec (its progress left out)."""
@@ -928,16 +919,13 @@ class Outbox:
     def _sent_spec(self, spec: MessageSpec, message_id: str) -> None:
         """A spec's only part was accepted at its first attempt: the message is sent."""
         self._flying.pop(spec[_SPEC_ID], None)
-        message = OutboundMessage.from_spec(
-            spec,
-            message_ids=[message_id],
-            state=STATE_SENT,
-            attempts=1,
-            part_attempts=bytearray(b"\x01"),
-            uncertain=bytearray(1),
-            acked=bytearray(b"\x01"),
-            cursor=1,
-        )
+        message = OutboundMessage.from_spec(spec)
+        message.message_ids = [message_id]
+        message.state = STATE_SENT
+        message.attempts = message.cursor = 1
+        message.part_attempts = bytearray(b"\x01")
+        message.uncertain = bytearray(1)
+        message.acked = bytearray(b"\x01")
         self.sent_total += 1
         self._finish(message)
 
