@@ -121,7 +121,7 @@ class SimProcess:
         try:
             self._conn.send(("stop", {}))
             self._conn.recv()
-        except OSError, EOFError:
+        except (OSError, EOFError):
             pass
         self._process.join(10)
         if self._process.is_alive():

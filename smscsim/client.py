@@ -323,7 +323,7 @@ class RawClient(asyncio.Protocol):
             return None
         try:
             _, status, _ = await self.request(UNBIND, b"", timeout)
-        except TimeoutError, ConnectionError:
+        except (TimeoutError, ConnectionError):
             return None
         return status
 

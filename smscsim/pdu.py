@@ -334,7 +334,7 @@ def parse_concat(esm_class: int, short_message: bytes, tlvs: dict[int, bytes]) -
             ref = int.from_bytes(tlvs[TLV_SAR_MSG_REF_NUM], "big")
             total = tlvs[TLV_SAR_TOTAL_SEGMENTS][0]
             seq = tlvs[TLV_SAR_SEGMENT_SEQNUM][0]
-        except KeyError, IndexError:
+        except (KeyError, IndexError):
             return None
         return Concat(ref, total, seq, True, 0, True)
     return None

@@ -357,7 +357,7 @@ def _stamp(value: str | None) -> datetime | None:
         return None
     try:
         return datetime.fromtimestamp(number, UTC)
-    except OverflowError, OSError, ValueError:
+    except (OverflowError, OSError, ValueError):
         return None
 
 
@@ -530,7 +530,7 @@ class HandledKeys:
         for item in items:
             try:
                 key, stamp = str(item[0]), float(item[1])
-            except TypeError, ValueError, IndexError:
+            except (TypeError, ValueError, IndexError):
                 continue
             if now - stamp <= self._ttl:
                 self._keys[key] = stamp

@@ -869,7 +869,7 @@ class Link:
                     asyncio.open_connection(primary.host, primary.port),
                     self.config.connect_timeout,
                 )
-            except OSError, TimeoutError:
+            except (OSError, TimeoutError):
                 continue
             writer.transport.abort()
             _LOGGER.info("Primary SMPP server %s is back; returning to it", primary)

@@ -256,7 +256,7 @@ def parse_smpp_date(text: str | None, *, now: datetime) -> datetime | None:
             except ValueError:
                 continue
         return min(candidates, key=lambda d: abs(d - now), default=None)
-    except ValueError, TypeError, OverflowError:
+    except (ValueError, TypeError, OverflowError):
         return None
 
 

@@ -209,7 +209,7 @@ class SentTracker:
                     int(parts),
                     [str(i) for i in ids],
                 )
-            except TypeError, ValueError:
+            except (TypeError, ValueError):
                 skipped += 1
                 continue
             self._insert(record)
