@@ -337,7 +337,7 @@ class Bench:
 
     async def queue_direct(self, runtime: Any, count: int) -> None:
         """Queue without waiting (the link is down), 1,000 recipients a request."""
-        from custom_components.smscentre.smpp.channels import Channel
+        from custom_components.smscentre.smsc.channels import Channel
 
         for batch in range(count // 1000):
             await runtime.async_send(

@@ -12,7 +12,7 @@ from aiosmpplib.broker import SimpleBroker
 from aiosmpplib.protocol import SmppCommandStatus, SubmitSm, SubmitSmResp
 from aiosmpplib.state import BindMode, PhoneNumber
 
-from custom_components.smscentre.smpp.correlator import FastCorrelator
+from custom_components.smscentre.smsc.smpp.correlator import FastCorrelator
 from smscsim.client import RawClient
 
 from .simproc import ACCOUNT

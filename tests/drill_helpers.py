@@ -27,9 +27,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smscentre import runtime as runtime_module
 from custom_components.smscentre.const import DOMAIN
 from custom_components.smscentre.runtime import EntryOptions, SmscRuntime
-from custom_components.smscentre.smpp import outbox as outbox_module
-from custom_components.smscentre.smpp.channels import Channel
-from custom_components.smscentre.smpp.outbox import OutboundMessage
+from custom_components.smscentre.smsc import outbox as outbox_module
+from custom_components.smscentre.smsc.channels import Channel
+from custom_components.smscentre.smsc.message import OutboundMessage
 from smscsim import SmscSimulator
 
 _LOGGER = logging.getLogger("tests.drills")

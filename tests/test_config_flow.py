@@ -52,13 +52,8 @@ from custom_components.smscentre.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
-from custom_components.smscentre.smpp.errors import (
-    AuthFailed,
-    BindRefused,
-    CannotConnect,
-    TlsError,
-)
-from custom_components.smscentre.smpp.link import LinkConfig
+from custom_components.smscentre.smsc.errors import AuthFailed, BindRefused, CannotConnect, TlsError
+from custom_components.smscentre.smsc.smpp.config import LinkConfig
 
 COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
 WEBHOOK_ID = "0123456789abcdef" * 4

@@ -15,9 +15,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.smscentre.event import PRIVATE_ATTRIBUTES, REPORT_EVENT_TYPES
-from custom_components.smscentre.smpp.incoming import IncomingMessage
-from custom_components.smscentre.smpp.reports import EVENT_TYPES, DeliveryReport
-from custom_components.smscentre.smpp.tracker import SentRecord
+from custom_components.smscentre.smsc.incoming import IncomingMessage
+from custom_components.smscentre.smsc.reports import EVENT_TYPES, DeliveryReport
+from custom_components.smscentre.smsc.tracker import SentRecord
 from smscsim import SmscSimulator
 
 from .receiving_helpers import entity_id, make_entry, setup_entry, sim  # noqa: F401

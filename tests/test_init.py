@@ -16,8 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smscentre.const import DOMAIN
 from custom_components.smscentre.diagnostics import async_get_config_entry_diagnostics
-from custom_components.smscentre.smpp.channels import Channel
-from custom_components.smscentre.smpp.redact import SecretFilter
+from custom_components.smscentre.smsc.channels import Channel
+from custom_components.smscentre.smsc.redact import SecretFilter
 from smscsim import SmscSimulator
 
 PASSWORD = "Zq9!pass"
@@ -230,7 +230,7 @@ async def test_the_password_is_masked_in_every_module_log(
         "custom_components.smscentre",
         "custom_components.smscentre.runtime",
         "custom_components.smscentre.webhook",
-        "custom_components.smscentre.smpp.link",
+        "custom_components.smscentre.smsc.smpp.link",
         "aiosmpplib",
     ]
     for name in names:

@@ -17,7 +17,7 @@ from custom_components.smscentre.const import (
     EVENT_HLR_RESULT,
     EVENT_INCOMING_SMS,
 )
-from custom_components.smscentre.smpp.channels import Channel
+from custom_components.smscentre.smsc.channels import Channel
 from smscsim import SmscSimulator
 from smscsim.pdu import encode_sm
 

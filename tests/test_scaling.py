@@ -11,8 +11,9 @@ import asyncio
 
 import pytest
 
-from custom_components.smscentre.smpp.correlator import FastCorrelator
-from custom_components.smscentre.smpp.outbox import OutboundMessage, Outbox, Priority
+from custom_components.smscentre.smsc.message import OutboundMessage, Priority
+from custom_components.smscentre.smsc.outbox import Outbox
+from custom_components.smscentre.smsc.smpp.correlator import FastCorrelator
 
 
 @pytest.fixture(autouse=True)

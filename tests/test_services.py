@@ -22,7 +22,7 @@ from custom_components.smscentre.services import (
     QUERY_SCHEMA,
     split_recipients,
 )
-from custom_components.smscentre.smpp.channels import Channel
+from custom_components.smscentre.smsc.channels import Channel
 from smscsim import SmscSimulator
 from smscsim.text import gsm_encode
 

@@ -17,8 +17,8 @@ from .const import CONF_PASSWORD, DOMAIN, MAX_PASSWORD_LENGTH, STORES, store_key
 from .notify import CONF_ENTRY_ID, legacy_service_name
 from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
-from .smpp.errors import AuthFailed, InvalidInput, LinkError
-from .smpp.redact import AIOSMPPLIB_LOGGER, SecretFilter, loggers_under
+from .smsc.errors import AuthFailed, InvalidInput, LinkError
+from .smsc.redact import AIOSMPPLIB_LOGGER, SecretFilter, loggers_under
 from .webhook import async_ensure_webhook_id, async_remove_cloudhook, async_setup_webhook
 
 _LOGGER = logging.getLogger(__name__)

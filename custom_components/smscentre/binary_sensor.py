@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import SmscEntity
 from .runtime import SmscConfigEntry, signal_status
-from .smpp.link import LinkStatus
+from .smsc.smpp.link import LinkStatus
 
 PARALLEL_UPDATES = 0
 

@@ -75,9 +75,10 @@ from .const import (
     WEBHOOK_HASHES,
 )
 from .runtime import entry_link_config, tls_context
-from .smpp.channels import normalize_phone
-from .smpp.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
-from .smpp.link import build_system_type, probe_bind
+from .smsc.channels import normalize_phone
+from .smsc.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
+from .smsc.smpp.config import build_system_type
+from .smsc.smpp.link import probe_bind
 from .webhook import async_webhook_url
 
 if TYPE_CHECKING:

@@ -41,8 +41,8 @@ from .services import (
     async_send,
     split_recipients,
 )
-from .smpp.channels import Channel, normalize_phone
-from .smpp.errors import InvalidInput
+from .smsc.channels import Channel, normalize_phone
+from .smsc.errors import InvalidInput
 
 if TYPE_CHECKING:
     # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime

@@ -55,16 +55,18 @@ from .const import (
     STORE_SENT,
     store_key,
 )
-from .smpp.channels import Channel, compose, normalize_recipients
-from .smpp.encoding import encode_text
-from .smpp.errors import InvalidInput, LinkError, SmscError
-from .smpp.incoming import IncomingMessage
-from .smpp.link import Link, LinkConfig, LinkStatus, build_system_type
-from .smpp.outbox import MessageSpec, OutboundMessage, Outbox, Priority, new_local_id
-from .smpp.receiver import Receiver
-from .smpp.reports import MESSAGE_STATE_TO_STATUS, DeliveryReport, HlrResult
-from .smpp.rules import Rules
-from .smpp.tracker import SentRecord, SentTracker
+from .smsc.channels import Channel, compose, normalize_recipients
+from .smsc.encoding import encode_text
+from .smsc.errors import InvalidInput, LinkError, SmscError
+from .smsc.incoming import IncomingMessage
+from .smsc.message import MessageSpec, OutboundMessage, Priority, new_local_id
+from .smsc.outbox import Outbox
+from .smsc.reports import MESSAGE_STATE_TO_STATUS, DeliveryReport, HlrResult
+from .smsc.rules import Rules
+from .smsc.smpp.config import LinkConfig, build_system_type
+from .smsc.smpp.link import Link, LinkStatus
+from .smsc.smpp.receiver import Receiver
+from .smsc.tracker import SentRecord, SentTracker
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from .const import (
     MAX_SENDER_DIGITS_LENGTH,
 )
 from .runtime import SmscConfigEntry, SmscRuntime
-from .smpp.channels import DEFAULT_VOICE, Channel
-from .smpp.outbox import Priority
+from .smsc.channels import DEFAULT_VOICE, Channel
+from .smsc.message import Priority
 
 if TYPE_CHECKING:
     # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime

@@ -80,8 +80,8 @@ from .const import (
     WEBHOOK_HASHES,
     store_key,
 )
-from .smpp.incoming import IncomingMessage
-from .smpp.reports import (
+from .smsc.incoming import IncomingMessage
+from .smsc.reports import (
     ACCEPTED,
     DELIVERED,
     EXPIRED,
@@ -463,7 +463,7 @@ def to_hlr(fields: Mapping[str, str]) -> HlrResult:
 
 def _parts(text: str) -> int:
     try:
-        from .smpp.encoding import count_parts
+        from .smsc.encoding import count_parts
 
         return count_parts(text)[1]
     except Exception:  # an estimate only: never fail an incoming SMS on it

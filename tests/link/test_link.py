@@ -11,22 +11,17 @@ import time
 
 import pytest
 
-from custom_components.smscentre.smpp.errors import (
+from custom_components.smscentre.smsc.errors import (
     AuthFailed,
     BindRefused,
     CannotConnect,
     LinkError,
     TlsError,
 )
-from custom_components.smscentre.smpp.link import (
-    Link,
-    LinkConfig,
-    LinkState,
-    LinkStatus,
-    build_system_type,
-    probe_bind,
-)
-from custom_components.smscentre.smpp.outbox import OutboundMessage, Outbox, Priority
+from custom_components.smscentre.smsc.message import OutboundMessage, Priority
+from custom_components.smscentre.smsc.outbox import Outbox
+from custom_components.smscentre.smsc.smpp.config import LinkConfig, build_system_type
+from custom_components.smscentre.smsc.smpp.link import Link, LinkState, LinkStatus, probe_bind
 from smscsim import SmscSimulator
 
 PASSWORD = "Pw7#xQ2z"

@@ -7,14 +7,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.smscentre.smpp.incoming import (
-    MISSING_PART,
-    Deduplicator,
-    IncomingMessage,
-    Reassembler,
-    text_digest,
-)
-from custom_components.smscentre.smpp.pdu import ConcatInfo
+from custom_components.smscentre.smsc.dedup import Deduplicator
+from custom_components.smscentre.smsc.incoming import IncomingMessage, text_digest
+from custom_components.smscentre.smsc.smpp.pdu import ConcatInfo
+from custom_components.smscentre.smsc.smpp.reassembly import MISSING_PART, Reassembler
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

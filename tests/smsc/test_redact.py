@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from custom_components.smscentre.smpp.redact import (
+from custom_components.smscentre.smsc.redact import (
     AIOSMPPLIB_LOGGER,
     REDACTED,
     SafeStructuredLogger,

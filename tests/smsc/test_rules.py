@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.smscentre.smpp.errors import InvalidInput, RuleViolation
-from custom_components.smscentre.smpp.rules import DuplicateGuard, Rules, SubscriberGuard
+from custom_components.smscentre.smsc.errors import InvalidInput, RuleViolation
+from custom_components.smscentre.smsc.rules import DuplicateGuard, Rules, SubscriberGuard
 
 
 class Clock:

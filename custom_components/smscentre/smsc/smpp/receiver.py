@@ -16,8 +16,19 @@ import logging
 import time
 from typing import Any
 
-from .encoding import decode_text
-from .incoming import Deduplicator, IncomingMessage, Reassembler, text_digest
+from ..dedup import Deduplicator
+from ..encoding import decode_text
+from ..incoming import IncomingMessage, text_digest
+from ..reports import (
+    FINAL_STATUSES,
+    STATUS_SEVERITY,
+    UNKNOWN,
+    DeliveryReport,
+    HlrResult,
+    now_utc,
+    sum_costs,
+)
+from ..tracker import SentRecord
 from .pdu import (
     ESME_ROK,
     TAG_RECEIPTED_MESSAGE_ID,
@@ -26,19 +37,8 @@ from .pdu import (
     parse_deliver_sm,
     split_concat,
 )
-from .reports import (
-    FINAL_STATUSES,
-    STATUS_SEVERITY,
-    UNKNOWN,
-    DeliveryReport,
-    HlrResult,
-    is_hlr,
-    now_utc,
-    parse_hlr,
-    parse_report,
-    sum_costs,
-)
-from .tracker import SentRecord
+from .reassembly import Reassembler
+from .receipts import is_hlr, parse_hlr, parse_report
 
 _LOGGER = logging.getLogger(__name__)
 

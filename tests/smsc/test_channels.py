@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.smscentre.smpp.channels import (
+from custom_components.smscentre.smsc.channels import (
     COMMENT_SEPARATOR,
     DEFAULT_VOICE,
     VOICES,
@@ -19,8 +19,8 @@ from custom_components.smscentre.smpp.channels import (
     normalize_recipient,
     normalize_recipients,
 )
-from custom_components.smscentre.smpp.encoding import encode_text
-from custom_components.smscentre.smpp.errors import InvalidInput
+from custom_components.smscentre.smsc.encoding import encode_text
+from custom_components.smscentre.smsc.errors import InvalidInput
 
 PHONE_CHANNELS = [c for c in Channel if c is not Channel.EMAIL]
 MESSAGE_CHANNELS = [

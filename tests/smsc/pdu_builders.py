@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 import struct
 
-from custom_components.smscentre.smpp.pdu import DELIVER_SM
+from custom_components.smscentre.smsc.smpp.pdu import DELIVER_SM
 
 
 def cstr(value: str | bytes) -> bytes:

@@ -18,17 +18,16 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.smscentre.smpp import outbox as outbox_module, rules, tracker
-from custom_components.smscentre.smpp.errors import SmscError
-from custom_components.smscentre.smpp.outbox import (
+from custom_components.smscentre.smsc import outbox as outbox_module, rules, tracker
+from custom_components.smscentre.smsc.errors import SmscError
+from custom_components.smscentre.smsc.message import (
     MessageSpec,
     OutboundMessage,
-    Outbox,
     PartRef,
     Priority,
     new_local_id,
-    status_name,
 )
+from custom_components.smscentre.smsc.outbox import Outbox, status_name
 
 OK, SYSERR, QFULL, INVDST, SUBMITFAIL, THROTTLED = 0x00, 0x08, 0x14, 0x0B, 0x45, 0x58
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from custom_components.smscentre.smpp.outbox import OutboundMessage, Priority
-from custom_components.smscentre.smpp.tracker import DEFAULT_TTL, SentRecord, SentTracker
+from custom_components.smscentre.smsc.message import OutboundMessage, Priority
+from custom_components.smscentre.smsc.tracker import DEFAULT_TTL, SentRecord, SentTracker
 
 
 class Clock:

@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .outbox import OutboundMessage
+    from .message import OutboundMessage
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ import logging
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.smscentre.smpp.incoming import MISSING_PART, IncomingMessage
-from custom_components.smscentre.smpp.pdu import (
+from custom_components.smscentre.smsc.incoming import IncomingMessage
+from custom_components.smscentre.smsc.reports import DeliveryReport, HlrResult
+from custom_components.smscentre.smsc.smpp.pdu import (
     TAG_COST,
     TAG_MESSAGE_FLAGS,
     TAG_MESSAGE_PAYLOAD,
@@ -21,9 +22,9 @@ from custom_components.smscentre.smpp.pdu import (
     TAG_SAR_SEGMENT_SEQNUM,
     TAG_SAR_TOTAL_SEGMENTS,
 )
-from custom_components.smscentre.smpp.receiver import Receiver, fold_reports
-from custom_components.smscentre.smpp.reports import DeliveryReport, HlrResult
-from custom_components.smscentre.smpp.tracker import SentRecord
+from custom_components.smscentre.smsc.smpp.reassembly import MISSING_PART
+from custom_components.smscentre.smsc.smpp.receiver import Receiver, fold_reports
+from custom_components.smscentre.smsc.tracker import SentRecord
 
 from .pdu_builders import deliver_sm_body, receipt_body, udh_concat8, udh_concat16
 

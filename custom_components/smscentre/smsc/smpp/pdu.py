@@ -1,14 +1,19 @@
-"""Tolerant raw SMPP 3.4 PDU parsing for the incoming path.
+"""The SMPP 3.4 wire format in one place: command ids, statuses, TLV tags, tolerant parsing
+of what the SMSC sends and the PDUs we build ourselves (SUBMIT_SM, QUERY_SM, responses).
 
 aiosmpplib's own DELIVER_SM parsing breaks on vendor command statuses, odd receipt dates,
-16-bit concatenation references and more than 9 parts (DESIGN.md §3), so the link hands the
-raw DELIVER_SM body to us. Nothing here trusts a length field further than the bytes at hand.
+16-bit concatenation references and more than 9 parts, so the session hands the raw
+DELIVER_SM body to us. Nothing here trusts a length field further than the bytes at hand.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 import struct
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..message import MessageSpec
 
 HEADER_LENGTH = 16
 # SMPP allows any length, real PDUs stay far below this: a bigger one is a framing error.
@@ -18,16 +23,29 @@ MAX_PDU_LENGTH = 65536 + 1024
 GENERIC_NACK = 0x80000000
 QUERY_SM = 0x00000003
 QUERY_SM_RESP = 0x80000003
+SUBMIT_SM = 0x00000004
+SUBMIT_SM_RESP = 0x80000004
 DELIVER_SM = 0x00000005
 DELIVER_SM_RESP = 0x80000005
+UNBIND = 0x00000006
+UNBIND_RESP = 0x80000006
+ENQUIRE_LINK = 0x00000015
+ENQUIRE_LINK_RESP = 0x80000015
+BIND_RESP = frozenset({0x80000001, 0x80000002, 0x80000009})  # receiver, transmitter, trx
 
-# Command statuses we answer with
+# Command statuses we answer with or act on
 ESME_ROK = 0x00000000
 ESME_RINVMSGLEN = 0x00000001
 ESME_RINVCMDLEN = 0x00000002
 ESME_RINVCMDID = 0x00000003
+ESME_RALYBND = 0x00000005
 ESME_RSYSERR = 0x00000008
+ESME_RBINDFAIL = 0x0000000D
+ESME_RINVPASWD = 0x0000000E
+ESME_RINVSYSID = 0x0000000F
 ESME_RX_T_APPN = 0x00000064  # temporary application error: the SMSC retries later
+ESME_RUNKNOWNERR = 0x000000FF
+AUTH_STATUSES = frozenset({ESME_RINVPASWD, ESME_RINVSYSID})  # the login or password is wrong
 
 # TLV tags
 TAG_NETWORK_ERROR_CODE = 0x0423
@@ -60,7 +78,7 @@ _ADDRESS_MAX = 65
 _TIME_MAX = 17
 _MESSAGE_ID_MAX = 65
 
-_HEADER = struct.Struct(">IIII")
+HEADER = struct.Struct(">IIII")
 _TLV_HEAD = struct.Struct(">HH")
 
 
@@ -82,7 +100,7 @@ def parse_header(data: bytes) -> PduHeader:
     """Read a PDU header; any command id and any status (vendor ones >= 0x400 too)."""
     if len(data) < HEADER_LENGTH:
         raise PduError(f"header needs {HEADER_LENGTH} octets, got {len(data)}")
-    length, command_id, command_status, sequence = _HEADER.unpack_from(data)
+    length, command_id, command_status, sequence = HEADER.unpack_from(data)
     if not HEADER_LENGTH <= length <= MAX_PDU_LENGTH:
         raise PduError(f"impossible command_length {length}")
     return PduHeader(length, command_id, command_status, sequence)
@@ -277,7 +295,7 @@ def split_concat(deliver: DeliverSm) -> tuple[ConcatInfo | None, bytes]:
 
 def build_pdu(command_id: int, sequence: int, body: bytes = b"", status: int = 0) -> bytes:
     """Return a whole PDU: header and body."""
-    return _HEADER.pack(HEADER_LENGTH + len(body), command_id, status, sequence) + body
+    return HEADER.pack(HEADER_LENGTH + len(body), command_id, status, sequence) + body
 
 
 def deliver_sm_resp(sequence: int, status: int = ESME_ROK) -> bytes:
@@ -288,6 +306,66 @@ def deliver_sm_resp(sequence: int, status: int = ESME_ROK) -> bytes:
 def generic_nack(sequence: int, status: int) -> bytes:
     """GENERIC_NACK for a PDU we cannot read (sequence 0 when even the header is bad)."""
     return build_pdu(GENERIC_NACK, sequence, b"", status)
+
+
+def unbind(sequence: int) -> bytes:
+    """UNBIND."""
+    return build_pdu(UNBIND, sequence)
+
+
+def address_type(address: str) -> tuple[int, int]:
+    """TON/NPI of an address: international number, alphanumeric sender or e-mail."""
+    if not address:
+        return 0, 0
+    if address.isdigit():
+        return 1, 1
+    if "@" in address:
+        return 0, 0
+    return 5, 0
+
+
+def submit_sm(spec: MessageSpec, index: int, source: str, sequence: int) -> bytes:
+    """The SUBMIT_SM PDU of one part of a message (``source``: the account's sender when the
+    message has none of its own). On the path of every part: built in one join."""
+    _, destination, _, priority, own_source, coding, esm_class, parts, registered, _ = spec
+    if own_source is not None:
+        source = own_source
+    part = parts[index]
+    src_ton, src_npi = address_type(source)
+    dst_ton, dst_npi = address_type(destination)
+    body = b"".join(
+        (
+            b"\x00",
+            bytes((src_ton, src_npi)),
+            source.encode("ascii", "replace"),
+            b"\x00",
+            bytes((dst_ton, dst_npi)),
+            destination.encode("ascii", "replace"),
+            b"\x00",
+            bytes((esm_class, 0, 1 if priority == 0 else 0)),
+            b"\x00\x00",
+            bytes((registered, 0, coding, 0, len(part))),
+            part,
+        )
+    )
+    return HEADER.pack(HEADER_LENGTH + len(body), SUBMIT_SM, 0, sequence) + body
+
+
+def query_sm(sequence: int, message_id: str, source: str) -> bytes:
+    """QUERY_SM for a message id sent from ``source``."""
+    ton, npi = address_type(source)
+    body = message_id.encode("ascii") + b"\x00" + bytes((ton, npi)) + source.encode() + b"\x00"
+    return build_pdu(QUERY_SM, sequence, body)
+
+
+@dataclass(slots=True)
+class QueryResult:
+    """QUERY_SM_RESP."""
+
+    message_id: str
+    final_date: str
+    message_state: int
+    error_code: int
 
 
 def parse_query_sm_resp(body: bytes) -> tuple[str, str | None, int | None, int | None]:
@@ -309,3 +387,11 @@ def parse_query_sm_resp(body: bytes) -> tuple[str, str | None, int | None, int |
     except PduError:
         pass
     return message_id, final_date, message_state, error_code
+
+
+def query_result(body: bytes, status: int) -> QueryResult:
+    """The QueryResult of a QUERY_SM_RESP; an error status gives message_state 0."""
+    message_id, final_date, state, error = parse_query_sm_resp(body)
+    return QueryResult(
+        message_id, final_date or "", 0 if status != ESME_ROK else state or 0, error or 0
+    )

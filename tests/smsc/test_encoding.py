@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.smscentre.smpp.encoding import (
+from custom_components.smscentre.smsc.encoding import (
     DATA_CODING,
     GSM_BASIC,
     GSM_EXTENSION,
@@ -17,7 +17,7 @@ from custom_components.smscentre.smpp.encoding import (
     encode_text,
     gsm_septets,
 )
-from custom_components.smscentre.smpp.errors import InvalidInput
+from custom_components.smscentre.smsc.errors import InvalidInput
 
 GSM_CHARS = GSM_BASIC.replace("\x1b", "") + "".join(GSM_EXTENSION)
 CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"

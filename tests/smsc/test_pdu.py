@@ -7,7 +7,7 @@ import struct
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.smscentre.smpp.pdu import (
+from custom_components.smscentre.smsc.smpp.pdu import (
     DELIVER_SM,
     DELIVER_SM_RESP,
     GENERIC_NACK,

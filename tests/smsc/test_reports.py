@@ -7,17 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.smscentre.smpp.pdu import (
-    TAG_COST,
-    TAG_MESSAGE_FLAGS,
-    TAG_MESSAGE_STATE,
-    TAG_NETWORK_ERROR_CODE,
-    TAG_PARTS,
-    TAG_RECEIPTED_MESSAGE_ID,
-    DeliverSm,
-    parse_deliver_sm,
-)
-from custom_components.smscentre.smpp.reports import (
+from custom_components.smscentre.smsc.reports import (
     ERROR_TEXTS,
     EVENT_TYPES,
     MESSAGE_STATE_TO_STATUS,
@@ -27,17 +17,25 @@ from custom_components.smscentre.smpp.reports import (
     DeliveryReport,
     HlrResult,
     error_text,
-    is_hlr,
     parse_error_code,
     parse_fields,
-    parse_hlr,
-    parse_report,
     parse_smpp_date,
     status_for_stat,
     sum_costs,
     url_decode,
     worst_status,
 )
+from custom_components.smscentre.smsc.smpp.pdu import (
+    TAG_COST,
+    TAG_MESSAGE_FLAGS,
+    TAG_MESSAGE_STATE,
+    TAG_NETWORK_ERROR_CODE,
+    TAG_PARTS,
+    TAG_RECEIPTED_MESSAGE_ID,
+    DeliverSm,
+    parse_deliver_sm,
+)
+from custom_components.smscentre.smsc.smpp.receipts import is_hlr, parse_hlr, parse_report
 
 from .pdu_builders import receipt_body
 

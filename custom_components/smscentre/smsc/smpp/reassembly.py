@@ -1,4 +1,4 @@
-"""Incoming SMS: multi-part reassembly with a timeout, and duplicate suppression."""
+"""Multi-part reassembly of incoming SMS, with a timeout."""
 
 from __future__ import annotations
 
@@ -6,44 +6,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-import hashlib
 import time
-from typing import Any
 
+from ..incoming import IncomingMessage
 from .pdu import ConcatInfo
 
 # Stands for each run of missing parts in a message flushed incomplete.
 MISSING_PART = "…"
-
-
-@dataclass(slots=True)
-class IncomingMessage:
-    """An SMS received from a subscriber (all its parts joined)."""
-
-    sender: str
-    recipient: str
-    text: str
-    parts: int
-    received_at: datetime
-    incomplete: bool = False
-    message_id: str | None = None
-
-    def as_event_data(self) -> dict[str, Any]:
-        """Data of the `smscentre_incoming_sms` event (the HA layer adds config_entry_id)."""
-        return {
-            "sender": self.sender,
-            "recipient": self.recipient,
-            "text": self.text,
-            "received_at": self.received_at.isoformat(),
-            "parts": self.parts,
-            "incomplete": self.incomplete,
-            "message_id": self.message_id,
-        }
-
-
-def text_digest(text: str) -> bytes:
-    """A short fixed-size fingerprint of a text, for duplicate keys that hold no message text."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @dataclass(slots=True)
@@ -160,58 +129,3 @@ class Reassembler:
             del self._pending[group]
             flushed.append(pending.message(incomplete=True))
         return flushed
-
-
-class Deduplicator:
-    """Remember keys for `ttl` seconds, to drop a message the SMSC delivers again.
-
-    After a reconnect an SMSC redelivers what it thinks we did not acknowledge. Bounded:
-    beyond `max_entries` the oldest key is forgotten. O(1) amortised per call: keys sit in
-    insertion order, which is expiry order because the ttl is fixed.
-    """
-
-    def __init__(
-        self,
-        ttl: float = 600.0,
-        clock: Callable[[], float] = time.monotonic,
-        max_entries: int = 10_000,
-    ) -> None:
-        """Set how long a key is remembered, the clock and the bound on keys held."""
-        self._ttl = ttl
-        self._clock = clock
-        self._max_entries = max(1, max_entries)
-        self._expiry: OrderedDict[Hashable, float] = OrderedDict()
-
-    def __len__(self) -> int:
-        """Number of keys remembered."""
-        self._purge(self._clock())
-        return len(self._expiry)
-
-    def __contains__(self, key: Hashable) -> bool:
-        """True while `key` is remembered (does not add it)."""
-        self._purge(self._clock())
-        return key in self._expiry
-
-    def add(self, key: Hashable) -> None:
-        """Remember `key` (keeps its first expiry if already there)."""
-        now = self._clock()
-        self._purge(now)
-        if key in self._expiry:
-            return
-        self._expiry[key] = now + self._ttl
-        if len(self._expiry) > self._max_entries:
-            self._expiry.popitem(last=False)
-
-    def seen(self, key: Hashable) -> bool:
-        """True when `key` was seen within the ttl; otherwise remember it and return False."""
-        if key in self:
-            return True
-        self.add(key)
-        return False
-
-    def _purge(self, now: float) -> None:
-        while self._expiry:
-            key, expiry = next(iter(self._expiry.items()))
-            if expiry > now:
-                return
-            del self._expiry[key]

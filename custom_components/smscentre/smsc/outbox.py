@@ -71,16 +71,28 @@ import asyncio
 import base64
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import IntEnum
 import heapq
 import logging
 import random
 import time
-from typing import Any, Final
-import uuid
+from typing import Any
 
 from .errors import SmscError
+from .message import (
+    FINISHED_STATES,
+    SPEC_CREATED,
+    SPEC_ID,
+    SPEC_PARTS,
+    SPEC_PRIORITY,
+    STATE_FAILED,
+    STATE_QUEUED,
+    STATE_SENDING,
+    STATE_SENT,
+    MessageSpec,
+    OutboundMessage,
+    PartRef,
+    Priority,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -153,12 +165,6 @@ SLOW_DOWN_EVERY = 1.0  # s; throttling halves the rate at most this often
 RECOVER_EVERY = 2.0  # s without throttling before the rate grows by half
 LATE_TOKENS = 10_000  # timed-out attempts whose late success we still accept
 
-STATE_QUEUED = "queued"
-STATE_SENDING = "sending"
-STATE_SENT = "sent"
-STATE_FAILED = "failed"
-_FINISHED = frozenset({STATE_SENT, STATE_FAILED})
-
 
 def status_name(status: int) -> str:
     """Return a short English name of an SMPP command_status."""
@@ -180,141 +186,6 @@ def _spec_entry(
         *(local_id, recipient, channel, priority, source, coding, esm, texts, rd, at),
         *((None,) * len(parts), zeros, tried, tried, False),
     )
-
-
-def new_local_id() -> str:
-    """Return a fresh local message id."""
-    return uuid.uuid4().hex
-
-
-class Priority(IntEnum):
-    """Queue priority; urgent messages overtake everything queued."""
-
-    URGENT = 0
-    NORMAL = 1
-
-
-_PRIORITIES = (Priority.URGENT, Priority.NORMAL)
-
-
-# One message to one recipient as ``Outbox.enqueue`` takes it: (local_id, recipient, channel,
-# priority, source, data_coding, esm_class, parts, registered_delivery, created_at), the fields
-# of ``OutboundMessage`` of the same names; priority a plain int, parts a tuple of bytes.
-type MessageSpec = tuple[str, str, str, int, str | None, int, int, tuple[bytes, ...], int, float]
-_SPEC_ID: Final = 0
-_SPEC_PRIORITY: Final = 3
-_SPEC_PARTS: Final = 7
-_SPEC_CREATED: Final = 9
-
-
-@dataclass(slots=True)
-class OutboundMessage:
-    """One message to one recipient, already encoded into SUBMIT_SM parts."""
-
-    local_id: str
-    recipient: str
-    channel: str
-    priority: Priority
-    source: str | None  # sender id; None = the account's default
-    data_coding: int
-    esm_class: int
-    parts: Sequence[bytes]  # short_message octets of each part, UDH included
-    registered_delivery: int = 1
-    created_at: float = 0.0  # wall clock; set by add() when 0
-    # Progress, owned by the outbox.
-    message_ids: list[str | None] = field(default_factory=list)  # per part
-    state: str = STATE_QUEUED  # queued | sending | sent | failed
-    error: str | None = None
-    error_status: int | None = None
-    attempts: int = 0  # the most SUBMIT_SMs any one part needed so far
-    duplicate_suppressed: bool = False  # a part counted as sent on the never-twice rule
-    finished_at: float = 0.0  # wall clock, when it became sent or failed
-    # Per-part progress as bytearrays (0/1 flags, attempt counts up to 255): unlike lists they
-    # are not tracked by the cyclic garbage collector, whose full passes scan every queued
-    # message's objects.
-    part_attempts: bytearray = field(default_factory=bytearray, repr=False)
-    uncertain: bytearray = field(default_factory=bytearray, repr=False)  # may have been accepted
-    acked: bytearray = field(default_factory=bytearray, repr=False)  # has a final answer
-    remaining: int = field(default=0, repr=False)  # parts without a final answer
-    # next part of a fresh queue entry (the message itself queued, see ``Outbox._head``)
-    cursor: int = field(default=0, repr=False, compare=False)
-    # the unchanging part of its snapshot entry, encoded once by ``Outbox.snapshot``
-    stored: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
-    # itself as a spec (``to_spec``), built once for the parts sent
-    spec: MessageSpec | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def done(self) -> bool:
-        """Whether the message is sent or failed."""
-        return self.state in _FINISHED
-
-    @classmethod
-    def from_spec(cls, spec: MessageSpec) -> OutboundMessage:
-        """The message a spec describes, with no progress yet."""
-        local_id, recipient, channel, priority, source, coding, esm, parts, rd, at = spec
-        # positional: on the path of every message, keyword binding costs a third more
-        message = cls(
-            local_id, recipient, channel, _PRIORITIES[priority], source, coding, esm, parts, rd, at
-        )
-        message.spec = spec
-        return message
-
-    def to_spec(self) -> MessageSpec:
-        """This message as a spec (its progress left out)."""
-        return (
-            self.local_id,
-            self.recipient,
-            str(self.channel),
-            int(self.priority),
-            self.source,
-            self.data_coding,
-            self.esm_class,
-            tuple(self.parts),
-            self.registered_delivery,
-            self.created_at,
-        )
-
-    def _reset_progress(self) -> None:
-        count = len(self.parts)
-        self.message_ids = [None] * count
-        self.part_attempts = bytearray(count)
-        self.uncertain = bytearray(count)
-        self.acked = bytearray(count)
-        self.remaining = count
-        self.cursor = 0
-        self.state = STATE_QUEUED
-        self.error = None
-        self.error_status = None
-        self.attempts = 0
-        self.duplicate_suppressed = False
-        self.finished_at = 0.0
-
-
-@dataclass(slots=True)
-class PartRef:
-    """One attempt to send one part: what ``next_part()`` returns."""
-
-    spec: MessageSpec  # the message's addresses, coding and parts
-    index: int
-    token: int  # identifies this attempt in on_response / on_timeout
-    # the message's progress object; None while the message is still a spec (the first
-    # attempt of a single-part message queued by ``enqueue``)
-    message: OutboundMessage | None = None
-
-    @property
-    def local_id(self) -> str:
-        """The local id of the message."""
-        return self.spec[_SPEC_ID]
-
-    @property
-    def short_message(self) -> bytes:
-        """The octets of this part."""
-        return self.spec[_SPEC_PARTS][self.index]
-
-    @property
-    def total(self) -> int:
-        """The number of parts of the message."""
-        return len(self.spec[_SPEC_PARTS])
 
 
 class _Job:
@@ -499,17 +370,17 @@ class Outbox:
         batch = list(specs)
         seen: set[str] = set()
         for spec in batch:
-            Priority(spec[_SPEC_PRIORITY])  # ValueError when not one
-            self._check_new(spec[_SPEC_ID], spec[_SPEC_PARTS], seen)
+            Priority(spec[SPEC_PRIORITY])  # ValueError when not one
+            self._check_new(spec[SPEC_ID], spec[SPEC_PARTS], seen)
         if not batch:
             return
         now = self._wall_clock()
         active = self._active
         queues = self._queues
         for given in batch:
-            spec = given if given[_SPEC_CREATED] else (*given[:9], now)
-            active[spec[_SPEC_ID]] = spec
-            queues[spec[_SPEC_PRIORITY]].append(spec)
+            spec = given if given[SPEC_CREATED] else (*given[:9], now)
+            active[spec[SPEC_ID]] = spec
+            queues[spec[SPEC_PRIORITY]].append(spec)
         self._changed()
         self._wake()
 
@@ -580,7 +451,7 @@ class Outbox:
             ref = entry
         message = ref.message
         assert message is not None
-        if message.state in _FINISHED or message.acked[ref.index]:
+        if message.state in FINISHED_STATES or message.acked[ref.index]:
             self._wake()  # the window has room again
             return
         if status == STATUS_OK:
@@ -604,7 +475,7 @@ class Outbox:
         ref = self._adopt(token, entry, pending=False) if isinstance(entry, tuple) else entry
         message = ref.message
         assert message is not None
-        if message.state not in _FINISHED and not message.acked[ref.index]:
+        if message.state not in FINISHED_STATES and not message.acked[ref.index]:
             message.uncertain[ref.index] = 1
             late = self._late
             late[token] = ref
@@ -628,7 +499,7 @@ class Outbox:
         for ref in refs:
             message, index = ref.message, ref.index
             assert message is not None
-            if message.state in _FINISHED or message.acked[index]:
+            if message.state in FINISHED_STATES or message.acked[index]:
                 continue
             message.uncertain[index] = 1
             if message.part_attempts[index] >= self.max_attempts:
@@ -642,7 +513,7 @@ class Outbox:
                 job.indices.append(index)  # type: ignore[union-attr]
                 job.stop += 1
         for job in reversed(jobs.values()):
-            if job.message.state not in _FINISHED:
+            if job.message.state not in FINISHED_STATES:
                 self._queues[job.message.priority].appendleft(job)
         self._changed()
         self._wake()
@@ -683,7 +554,7 @@ class Outbox:
         for message in self._active.values():
             if isinstance(message, tuple):
                 # built anew each time: a spec has nowhere to keep it
-                append(_spec_entry(message, encoded, message[_SPEC_ID] in flying))
+                append(_spec_entry(message, encoded, message[SPEC_ID] in flying))
                 continue
             stored = message.stored
             if stored is None:
@@ -831,7 +702,7 @@ class Outbox:
                 self.operations += 1
                 entry = queue[0]
                 if isinstance(entry, tuple):
-                    current = active.get(entry[_SPEC_ID])
+                    current = active.get(entry[SPEC_ID])
                     if current is entry:
                         return entry
                     if current is not None:  # built by get() meanwhile: go on with it
@@ -839,14 +710,14 @@ class Outbox:
                         continue
                 elif isinstance(entry, _Job):
                     message = entry.message
-                    if message.state not in _FINISHED:
+                    if message.state not in FINISHED_STATES:
                         acked = message.acked
                         while entry.pos < entry.stop and acked[entry.peek()]:
                             self.operations += 1
                             entry.pos += 1
                         if entry.pos < entry.stop:
                             return entry
-                elif entry.state not in _FINISHED:
+                elif entry.state not in FINISHED_STATES:
                     acked = entry.acked
                     stop = len(acked)
                     cursor = entry.cursor
@@ -863,11 +734,11 @@ class Outbox:
         self.operations += 1
         token = self._next_token
         self._next_token = token + 1
-        if isinstance(entry, tuple) and len(entry[_SPEC_PARTS]) == 1:
+        if isinstance(entry, tuple) and len(entry[SPEC_PARTS]) == 1:
             # the first attempt of a single-part message: it stays a spec (see enqueue)
-            self._queues[entry[_SPEC_PRIORITY]].popleft()
+            self._queues[entry[SPEC_PRIORITY]].popleft()
             self._pending[token] = entry
-            self._flying[entry[_SPEC_ID]] = token
+            self._flying[entry[SPEC_ID]] = token
             ref = PartRef(entry, 0, token)
         else:
             if isinstance(entry, _Job):
@@ -905,7 +776,7 @@ class Outbox:
     def _adopt(self, token: int, spec: MessageSpec, *, pending: bool = True) -> PartRef:
         """Build the message of a spec on its first attempt, for the retry logic; with
         ``pending`` its PartRef replaces the spec among the attempts awaiting a response."""
-        self._flying.pop(spec[_SPEC_ID], None)
+        self._flying.pop(spec[SPEC_ID], None)
         message = self._materialize(spec)
         message.part_attempts[0] = 1
         message.attempts = 1
@@ -918,7 +789,7 @@ class Outbox:
 
     def _sent_spec(self, spec: MessageSpec, message_id: str) -> None:
         """A spec's only part was accepted at its first attempt: the message is sent."""
-        self._flying.pop(spec[_SPEC_ID], None)
+        self._flying.pop(spec[SPEC_ID], None)
         message = OutboundMessage.from_spec(spec)
         message.message_ids = [message_id]
         message.state = STATE_SENT
@@ -936,7 +807,7 @@ class Outbox:
         while delayed and delayed[0][0] <= now:
             self.operations += 1
             _, _, message, index = heapq.heappop(delayed)
-            if message.state not in _FINISHED and not message.acked[index]:
+            if message.state not in FINISHED_STATES and not message.acked[index]:
                 due.append((message, index))
         for message, index in reversed(due):
             self._queues[message.priority].appendleft(_Job(message, [index]))
@@ -1003,7 +874,7 @@ class Outbox:
             return
         message = ref.message
         assert message is not None  # a timed-out attempt always has its message built
-        if message.state in _FINISHED or message.acked[ref.index]:
+        if message.state in FINISHED_STATES or message.acked[ref.index]:
             return
         self._accept(message, ref.index, message_id)
         self._changed()
