@@ -340,7 +340,7 @@ class Bench:
         from custom_components.smscentre.smsc.channels import Channel
 
         for batch in range(count // 1000):
-            await runtime.async_send(
+            await runtime.sending.async_send(
                 Channel.SMS, numbers(1000), {"message": self.text("queued", batch)}, wait=0
             )
 

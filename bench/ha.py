@@ -11,6 +11,7 @@ from typing import Any
 
 from homeassistant import loader
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
@@ -20,13 +21,9 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.smscentre.const import (
     CONF_BACKUP_HOST,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
     CONF_REGISTERED_DELIVERY,
     CONF_SENDER,
     CONF_THROUGHPUT,
-    CONF_USERNAME,
     CONF_WINDOW,
     DEFAULT_OPTIONS,
     DOMAIN,

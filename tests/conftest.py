@@ -7,6 +7,14 @@ import copy
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -14,14 +22,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smscentre.const import (
     CONF_BACKUP_HOST,
     CONF_ENQUIRE_LINK_INTERVAL,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
     CONF_RECIPIENTS,
     CONF_SENDER,
-    CONF_SSL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
     DEFAULT_OPTIONS,
     DOMAIN,
 )

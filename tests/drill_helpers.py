@@ -26,7 +26,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smscentre import runtime as runtime_module
 from custom_components.smscentre.const import DOMAIN
-from custom_components.smscentre.runtime import EntryOptions, SmscRuntime
+from custom_components.smscentre.runtime import SmscRuntime
+from custom_components.smscentre.sending import Sending
+from custom_components.smscentre.settings import EntryOptions
 from custom_components.smscentre.smsc import outbox as outbox_module
 from custom_components.smscentre.smsc.channels import Channel
 from custom_components.smscentre.smsc.message import OutboundMessage
@@ -126,14 +128,14 @@ class Ledger:
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Record every finished message of every runtime (across restarts too)."""
-        original = SmscRuntime._message_done
+        original = Sending.message_done
 
-        def message_done(runtime: SmscRuntime, message: OutboundMessage) -> None:
+        def message_done(sending: Sending, message: OutboundMessage) -> None:
             self.finished[message.local_id] = message
             self.changed.set()
-            original(runtime, message)
+            original(sending, message)
 
-        monkeypatch.setattr(SmscRuntime, "_message_done", message_done)
+        monkeypatch.setattr(Sending, "message_done", message_done)
 
     def state_of(self, local_id: str) -> str:
         """sent, failed or unfinished."""
@@ -209,7 +211,7 @@ class Drill:
         for i in range(count):
             text = f"{tag} #{i:04d} {time.monotonic_ns() % 1_000_000}"
             number = f"7999{first_number + i:07d}"
-            specs = runtime.prepare(Channel.SMS, [number], {"message": text})
+            specs = runtime.sending.preparer.prepare(Channel.SMS, [number], {"message": text})
             runtime.outbox.enqueue(specs)  # as the actions queue them
             local_id = specs[0][0]
             self.local_ids[text] = local_id

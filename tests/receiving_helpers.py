@@ -11,6 +11,15 @@ import hashlib
 from typing import Any
 import zlib
 
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ID,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -18,15 +27,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smscentre.const import (
     CONF_BACKUP_HOST,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    CONF_SSL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
     CONF_WEBHOOK_ENABLED,
     CONF_WEBHOOK_HASH,
-    CONF_WEBHOOK_ID,
     CONF_WEBHOOK_SECRET,
     DEFAULT_OPTIONS,
     DOMAIN,

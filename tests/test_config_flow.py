@@ -13,6 +13,15 @@ from unittest.mock import AsyncMock, patch
 
 from homeassistant.components import cloud
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ID,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResult, FlowResultType
@@ -30,22 +39,15 @@ from custom_components.smscentre.const import (
     CONF_BIND_MODE,
     CONF_CONNECTIONS,
     CONF_ENQUIRE_LINK_INTERVAL,
-    CONF_HOST,
     CONF_ISO,
     CONF_MAX_PARTS,
-    CONF_PASSWORD,
-    CONF_PORT,
     CONF_RECIPIENTS,
     CONF_REGISTERED_DELIVERY,
     CONF_SENDER,
     CONF_SINGLE_STATUS,
-    CONF_SSL,
     CONF_THROUGHPUT,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
     CONF_WEBHOOK_ENABLED,
     CONF_WEBHOOK_HASH,
-    CONF_WEBHOOK_ID,
     CONF_WEBHOOK_SECRET,
     CONF_WINDOW,
     DEFAULT_HOST,

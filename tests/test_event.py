@@ -70,7 +70,7 @@ async def test_entities_on_the_device(hass: HomeAssistant, entry: MockConfigEntr
 
 async def test_incoming_message(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """An incoming SMS triggers `sms` with the event's data as attributes."""
-    entry.runtime_data.handle_incoming(incoming("Привет"))
+    entry.runtime_data.dispatcher.incoming(incoming("Привет"))
     await hass.async_block_till_done()
     state = hass.states.get(entity_id(hass, "incoming_message"))
     assert state is not None
@@ -104,7 +104,7 @@ async def test_delivery_report_types(
         message_ids=["100001"],
     )
     report = DeliveryReport(message_id="100001", stat="X", status=status, error_code=0)
-    entry.runtime_data.handle_report(report, record)
+    entry.runtime_data.dispatcher.report(report, record)
     await hass.async_block_till_done()
     state = hass.states.get(entity_id(hass, "delivery_report"))
     assert state is not None
@@ -125,8 +125,8 @@ async def test_each_event_is_a_state_change(hass: HomeAssistant, entry: MockConf
         "state_changed",
         lambda event: changes.append(event) if event.data["entity_id"] == incoming_id else None,
     )
-    entry.runtime_data.handle_incoming(incoming())
-    entry.runtime_data.handle_incoming(incoming())
+    entry.runtime_data.dispatcher.incoming(incoming())
+    entry.runtime_data.dispatcher.incoming(incoming())
     await hass.async_block_till_done()
     assert len(changes) == 2
 
@@ -140,8 +140,8 @@ async def test_private_attributes_not_recorded(
     start = dt_util.utcnow()
     config_entry = make_entry(sim)
     await setup_entry(hass, config_entry)
-    config_entry.runtime_data.handle_incoming(incoming("Secret code 1234"))
-    config_entry.runtime_data.handle_report(
+    config_entry.runtime_data.dispatcher.incoming(incoming("Secret code 1234"))
+    config_entry.runtime_data.dispatcher.report(
         DeliveryReport(message_id="100001", status="delivered", recipient="79991234567"), None
     )
     await hass.async_block_till_done()

@@ -177,7 +177,7 @@ async def test_queued_messages_survive_a_restart(hass: HomeAssistant, sim: SmscS
     numbers = [f"7999100{i:04d}" for i in range(25)]
     # the link is down: the action answers "queued" at once instead of waiting 30 s for ids
     async with asyncio.timeout(2):
-        result = await runtime.async_send(Channel.SMS, numbers, {"message": "Restart me"})
+        result = await runtime.sending.async_send(Channel.SMS, numbers, {"message": "Restart me"})
     assert {m["status"] for m in result["messages"]} == {"queued"}
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -209,7 +209,7 @@ async def test_a_backlog_holds_no_object_the_garbage_collector_tracks(
     before = len(gc.get_objects())
     for batch in range(10):
         numbers = [f"7998{batch:03d}{i:04d}" for i in range(1000)]
-        await runtime.async_send(Channel.SMS, numbers, {"message": f"backlog {batch}"})
+        await runtime.sending.async_send(Channel.SMS, numbers, {"message": f"backlog {batch}"})
     assert runtime.outbox.queued == 10_000
     gc.collect()
     gc.collect()
@@ -283,7 +283,7 @@ async def test_removing_the_entry_deletes_its_files(
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    await entry.runtime_data.async_send(Channel.SMS, ["79990001122"], {"message": "bye"})
+    await entry.runtime_data.sending.async_send(Channel.SMS, ["79990001122"], {"message": "bye"})
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     keys = {f"{DOMAIN}.{entry.entry_id}.{suffix}" for suffix in ("outbox", "sent")}
@@ -291,3 +291,45 @@ async def test_removing_the_entry_deletes_its_files(
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert not [key for key in hass_storage if entry.entry_id in key]
+
+
+async def test_an_entry_of_a_newer_release_is_not_set_up(
+    hass: HomeAssistant, sim: SmscSimulator
+) -> None:
+    """Version 2 is not one this release can read: migration fails, nothing binds."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, version=2)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    assert not sim.binds
+
+
+async def test_migration_keeps_a_webhook_id_and_raises_the_minor_version(
+    hass: HomeAssistant, sim: SmscSimulator
+) -> None:
+    """1.1 -> 1.2 keeps an existing webhook id."""
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    assert entry.minor_version == 1
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.minor_version == 2
+    assert entry.data["webhook_id"] == "abc123"
+
+
+async def test_diagnostics_show_the_webhook_without_its_address(
+    hass: HomeAssistant, sim: SmscSimulator
+) -> None:
+    """An enabled webhook shows how it checks requests, never its id or secret."""
+    entry = make_entry(sim, webhook_enabled=True, webhook_secret="s3cret-value")
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["runtime"]["webhook"] == {
+        "hash": "md5",
+        "signed": True,
+        "handled_requests": 0,
+    }
+    assert "abc123" not in repr(diagnostics)
+    assert "s3cret-value" not in repr(diagnostics)

@@ -21,7 +21,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smscentre.const import CONF_RECIPIENTS, DOMAIN
-from custom_components.smscentre.notify import SmscNotificationService, async_get_service
+from custom_components.smscentre.legacy_notify import SmscNotificationService, async_get_service
 from smscsim import SmscSimulator
 
 from .conftest import LOGIN, EntryFactory, unload_entry

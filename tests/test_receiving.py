@@ -103,7 +103,7 @@ async def test_report_for_sent_message(
 ) -> None:
     """The simulator's automatic receipt correlates with the message sent."""
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    result = await entry.runtime_data.async_send(
+    result = await entry.runtime_data.sending.async_send(
         Channel.SMS, ["+7 999 123-45-67"], {"message": "Washer done"}
     )
     message_id = result["messages"][0]["message_id"]
@@ -132,7 +132,7 @@ async def test_report_after_reload_correlates(
 ) -> None:
     """A report arriving after a restart still finds its message (persisted tracker)."""
     sim.auto_receipts = False
-    result = await entry.runtime_data.async_send(
+    result = await entry.runtime_data.sending.async_send(
         Channel.VIBER, ["+7 999 123-45-67"], {"message": "Parcel arrived"}
     )
     message_id = result["messages"][0]["message_id"]
@@ -161,7 +161,7 @@ async def test_hlr_lookup(
 ) -> None:
     """`__HLR__` out, the result text back: parsed fields returned and fired."""
     events = async_capture_events(hass, EVENT_HLR_RESULT)
-    result = await entry.runtime_data.async_hlr("+7 999 123-45-67", timeout=5)
+    result = await entry.runtime_data.sending.async_hlr("+7 999 123-45-67", timeout=5)
     assert result["message_id"]
     assert result["phone"] == "79991234567"
     assert result["status"] == "delivered"
@@ -270,7 +270,7 @@ async def test_undeliverable_report_counts_as_failed(
     sim.auto_receipt_stat = "UNDELIV"
     sim.auto_receipt_err = 1
     runtime = entry.runtime_data
-    result = await runtime.async_send(Channel.SMS, ["79991234567"], {"message": "Gone?"})
+    result = await runtime.sending.async_send(Channel.SMS, ["79991234567"], {"message": "Gone?"})
     message_id = result["messages"][0]["message_id"]
     await sim.wait_for(lambda s: len(s.delivers_sent) == 1)
     await answered(hass, sim, *sim.delivers_sent)
@@ -280,7 +280,7 @@ async def test_undeliverable_report_counts_as_failed(
         while hass.states.get("sensor.sms_center_test_failed_messages").state != "1":
             await asyncio.sleep(0.05)
     assert hass.states.get("sensor.sms_center_test_sent_messages").state == "1"
-    status = await runtime.async_query(message_id)
+    status = await runtime.sending.async_query(message_id)
     assert status["report_status"] == "undeliverable"
     assert status["recipient"] == "79991234567"
 

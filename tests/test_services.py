@@ -419,8 +419,8 @@ async def test_answer_not_in_time_reads_queued_then_the_message_goes_once(
     runtime = init_integration.runtime_data
     simulator.hang(None)  # reads and answers nothing
     short, long = await asyncio.gather(
-        runtime.async_send(Channel.SMS, ["79991112233"], {"message": "slow"}, wait=0.3),
-        runtime.async_send(Channel.SMS, ["79991112244"], {"message": "x" * 200}, wait=0.3),
+        runtime.sending.async_send(Channel.SMS, ["79991112233"], {"message": "slow"}, wait=0.3),
+        runtime.sending.async_send(Channel.SMS, ["79991112244"], {"message": "x" * 200}, wait=0.3),
     )
     assert short["messages"] == [
         {"recipient": "79991112233", "message_id": None, "parts": 1, "status": "queued"}

@@ -12,6 +12,7 @@ import zlib
 from hass_nabucasa import CloudError
 from homeassistant.components import cloud, webhook
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.util.aiohttp import MockRequest
 import pytest
@@ -19,27 +20,23 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smscentre.const import (
-    CONF_WEBHOOK_ID,
+    EVENT_CALL_CONFIRMATION,
     EVENT_DELIVERY_REPORT,
     EVENT_HLR_RESULT,
     EVENT_INCOMING_SMS,
 )
 from custom_components.smscentre.smsc.channels import Channel
-from custom_components.smscentre.webhook import (
-    EVENT_CALL_CONFIRMATION,
+from custom_components.smscentre.smsc.dedup import Deduplicator
+from custom_components.smscentre.smsc.http.body import codec_for, parse_body, parse_xml
+from custom_components.smscentre.smsc.http.callback import (
     STATUS_CODES,
-    HandledKeys,
-    _stamp,
     _status_time,
-    async_remove_cloudhook,
-    async_webhook_url,
-    codec_for,
     is_hlr,
-    parse_body,
-    parse_xml,
+    stamp,
     to_report,
-    verify_signature,
 )
+from custom_components.smscentre.smsc.http.signature import verify_signature
+from custom_components.smscentre.webhook_address import async_remove_cloudhook, async_webhook_url
 from smscsim import SmscSimulator
 
 from .receiving_helpers import (
@@ -556,7 +553,7 @@ async def test_status_correlates_with_sent_message(
     config_entry = make_entry(sim, options=webhook_options())
     await setup_entry(hass, config_entry)
     events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    result = await config_entry.runtime_data.async_send(
+    result = await config_entry.runtime_data.sending.async_send(
         Channel.CALL, ["+7 999 123-45-67"], {"message": "Door open"}
     )
     message = result["messages"][0]
@@ -854,7 +851,7 @@ def test_parse_body_shapes() -> None:
 def test_handled_keys_bound_and_ttl() -> None:
     """LRU bound, ttl, and storage round trip."""
     now = [1000.0]
-    keys = HandledKeys(max_size=3, ttl=100, clock=lambda: now[0])
+    keys = Deduplicator(max_entries=3, ttl=100, clock=lambda: now[0])
     for key in "abcd":
         keys.add(key)
     assert len(keys) == 3
@@ -863,7 +860,7 @@ def test_handled_keys_bound_and_ttl() -> None:
     stored = keys.as_list()
     now[0] += 101
     assert "d" not in keys
-    again = HandledKeys(max_size=2, ttl=200, clock=lambda: now[0])
+    again = Deduplicator(max_entries=2, ttl=200, clock=lambda: now[0])
     again.load([*stored, ["bad"], None, ["e", "x"]])
     assert len(again) == 2
     assert "d" in again
@@ -871,9 +868,9 @@ def test_handled_keys_bound_and_ttl() -> None:
 
 def test_field_edge_cases() -> None:
     """Odd stamps, the flag's type bits, a call's cnt, text the charset cannot hold."""
-    assert _stamp("99999999999999999") is None
-    assert _stamp("-5") is None
-    assert _stamp(None) is None
+    assert stamp("99999999999999999") is None
+    assert stamp("-5") is None
+    assert stamp(None) is None
     assert _status_time("") is None
     assert _status_time("31.02.25 10:00:00") is None
     assert is_hlr({"id": "1", "flag": str(0x0100 | 4)})

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from functools import partial
 import logging
-from typing import Any
 
-from homeassistant.const import CONF_NAME, EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.components.webhook import async_generate_id
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_WEBHOOK_ID,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+)
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, discovery
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_PASSWORD, DOMAIN, MAX_PASSWORD_LENGTH, STORES, store_key
-from .notify import CONF_ENTRY_ID, legacy_service_name
-from .runtime import EntryOptions, SmscConfigEntry, SmscRuntime
+from .const import DOMAIN, MAX_PASSWORD_LENGTH
+from .legacy_notify import async_load_legacy_service
+from .runtime import SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
+from .settings import EntryOptions
 from .smsc.errors import AuthFailed, InvalidInput, LinkError
 from .smsc.redact import AIOSMPPLIB_LOGGER, SecretFilter, loggers_under
-from .webhook import async_ensure_webhook_id, async_remove_cloudhook, async_setup_webhook
+from .storage import async_remove_stores
+from .webhook_address import async_remove_cloudhook
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,7 +41,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:
     """Bind, restore the outbox and start the link."""
-    async_ensure_webhook_id(hass, entry)  # entries made before the webhook existed
     if len(entry.data[CONF_PASSWORD]) > MAX_PASSWORD_LENGTH:
         # SMPP 3.4 carries at most 8 characters: ask for a password that fits
         raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="password_too_long")
@@ -67,7 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
         ) from err
 
     entry.runtime_data = runtime
-    runtime.async_start()
+    await runtime.async_start()
 
     async def _on_stop(_event: Event) -> None:
         await runtime.async_stop()
@@ -79,18 +84,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
     except BaseException:
         await runtime.async_stop()
         raise
-    await async_setup_webhook(hass, entry)  # only when enabled in the options
-    # The legacy notify.smscentre_<login> service for YAML users; notify.py removes it on unload.
-    hass.async_create_task(
-        discovery.async_load_platform(
-            hass,
-            Platform.NOTIFY,
-            DOMAIN,
-            {CONF_ENTRY_ID: entry.entry_id, CONF_NAME: legacy_service_name(entry)},
-            {},
-        ),
-        eager_start=True,
-    )
+    async_load_legacy_service(hass, entry)  # notify.smscentre_<login> for YAML users
     return True
 
 
@@ -105,6 +99,16 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> boo
 async def async_remove_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> None:
     """Delete what the entry kept: its outbox, sent-message map and webhook replays on disk,
     and its cloudhook."""
-    for store in STORES:
-        await Store[dict[str, Any]](hass, 1, store_key(entry.entry_id, store)).async_remove()
+    await async_remove_stores(hass, entry.entry_id)
     await async_remove_cloudhook(hass, entry)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:
+    """1.1 -> 1.2: entries made before the webhook existed get a webhook id."""
+    if entry.version > 1:
+        return False  # a newer release's entry: cannot be read
+    if entry.minor_version < 2:
+        data = dict(entry.data)
+        data.setdefault(CONF_WEBHOOK_ID, async_generate_id())
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    return True

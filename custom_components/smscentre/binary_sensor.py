@@ -9,8 +9,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .dispatch import signal_status
 from .entity import SmscEntity
-from .runtime import SmscConfigEntry, signal_status
+from .runtime import SmscConfigEntry
 from .smsc.smpp.link import LinkStatus
 
 PARALLEL_UPDATES = 0

@@ -15,6 +15,15 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    CONF_WEBHOOK_ID,
+)
 from homeassistant.core import callback
 from homeassistant.helpers import translation
 from homeassistant.helpers.selector import (
@@ -37,22 +46,15 @@ from .const import (
     CONF_BIND_MODE,
     CONF_CONNECTIONS,
     CONF_ENQUIRE_LINK_INTERVAL,
-    CONF_HOST,
     CONF_ISO,
     CONF_MAX_PARTS,
-    CONF_PASSWORD,
-    CONF_PORT,
     CONF_RECIPIENTS,
     CONF_REGISTERED_DELIVERY,
     CONF_SENDER,
     CONF_SINGLE_STATUS,
-    CONF_SSL,
     CONF_THROUGHPUT,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
     CONF_WEBHOOK_ENABLED,
     CONF_WEBHOOK_HASH,
-    CONF_WEBHOOK_ID,
     CONF_WEBHOOK_SECRET,
     CONF_WINDOW,
     DEFAULT_HOST,
@@ -64,8 +66,6 @@ from .const import (
     MAX_ENQUIRE_LINK_INTERVAL,
     MAX_MAX_PARTS,
     MAX_PASSWORD_LENGTH,
-    MAX_SENDER_ALPHA_LENGTH,
-    MAX_SENDER_DIGITS_LENGTH,
     MAX_THROUGHPUT,
     MAX_USERNAME_LENGTH,
     MAX_WINDOW,
@@ -74,12 +74,12 @@ from .const import (
     PROBE_TIMEOUT,
     WEBHOOK_HASHES,
 )
-from .runtime import entry_link_config, tls_context
-from .smsc.channels import normalize_phone
+from .settings import entry_link_config, tls_context
+from .smsc.channels import normalize_sender, unique_phones
 from .smsc.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
 from .smsc.smpp.config import build_system_type
 from .smsc.smpp.link import probe_bind
-from .webhook import async_webhook_url
+from .webhook_address import async_webhook_url
 
 if TYPE_CHECKING:
     # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
@@ -93,8 +93,6 @@ _LOGGER = logging.getLogger(__name__)
 _USERNAME = re.compile(rf"[!-~]{{1,{MAX_USERNAME_LENGTH}}}")
 _PASSWORD = re.compile(r"[ -~]+")
 _HOST = re.compile(r"[^\s/]+")
-_SENDER_DIGITS = re.compile(rf"\+?([0-9]{{1,{MAX_SENDER_DIGITS_LENGTH}}})")
-_SENDER_ALPHA = re.compile(rf"[A-Za-z0-9 ._\-]{{1,{MAX_SENDER_ALPHA_LENGTH}}}")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_\-]+")
 
 NO_WEBHOOK_URL_HINT = (
@@ -209,9 +207,9 @@ def _validate_connection(
     data |= {CONF_PORT: port, CONF_SSL: use_ssl, CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL]}
 
     sender = user_input.get(CONF_SENDER, "").strip()
-    if digits := _SENDER_DIGITS.fullmatch(sender):
-        sender = digits.group(1)
-    elif sender and not _SENDER_ALPHA.fullmatch(sender):
+    try:
+        sender = normalize_sender(sender) or ""
+    except InvalidInput:
         errors[CONF_SENDER] = "invalid_sender"
     data[CONF_SENDER] = sender
     return data, errors
@@ -256,19 +254,10 @@ def _validate_options(
     backup_port = user_input.get(CONF_BACKUP_PORT)
     options[CONF_BACKUP_PORT] = None if backup_port is None else int(backup_port)
 
-    recipients: list[str] = []
-    for raw in user_input.get(CONF_RECIPIENTS, []):
-        if not raw.strip():
-            continue
-        try:
-            phone = normalize_phone(raw)
-        except InvalidInput:
-            errors[CONF_RECIPIENTS] = "invalid_recipient"
-            placeholders.setdefault("recipient", raw)
-            continue
-        if phone not in recipients:
-            recipients.append(phone)
-    options[CONF_RECIPIENTS] = recipients
+    options[CONF_RECIPIENTS], invalid = unique_phones(user_input.get(CONF_RECIPIENTS, []))
+    if invalid:
+        errors[CONF_RECIPIENTS] = "invalid_recipient"
+        placeholders.setdefault("recipient", invalid[0])
 
     options[CONF_WEBHOOK_SECRET] = secret = user_input.get(CONF_WEBHOOK_SECRET, "").strip()
     if secret and not _WEBHOOK_SECRET.fullmatch(secret):
@@ -284,7 +273,7 @@ class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add an SMS Center account, re-authenticate it or change its connection."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback

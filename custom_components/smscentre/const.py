@@ -6,7 +6,8 @@ from typing import Any, Final
 
 DOMAIN: Final = "smscentre"
 
-# What an entry keeps in .storage: runtime.py (outbox, sent) and webhook.py (webhook)
+# What an entry keeps in .storage (storage.py): the outbox, the sent-message map, the webhook's
+# handled requests
 STORE_OUTBOX: Final = "outbox"
 STORE_SENT: Final = "sent"
 STORE_WEBHOOK: Final = "webhook"
@@ -20,13 +21,8 @@ def store_key(entry_id: str, store: str) -> str:
 
 NAME: Final = "SMS Center"
 
-# Config entry data (step "user")
-CONF_USERNAME: Final = "username"
-CONF_PASSWORD: Final = "password"
-CONF_HOST: Final = "host"
-CONF_PORT: Final = "port"
-CONF_SSL: Final = "ssl"
-CONF_VERIFY_SSL: Final = "verify_ssl"
+# Config entry data (step "user"): Home Assistant's CONF_USERNAME, CONF_PASSWORD, CONF_HOST,
+# CONF_PORT, CONF_SSL, CONF_VERIFY_SSL, and
 CONF_SENDER: Final = "sender"
 
 DEFAULT_HOST: Final = "smpp.smscentre.com"
@@ -48,7 +44,6 @@ CONF_REGISTERED_DELIVERY: Final = "registered_delivery"
 CONF_RECIPIENTS: Final = "recipients"
 CONF_MAX_PARTS: Final = "max_parts"
 CONF_WEBHOOK_ENABLED: Final = "webhook_enabled"
-CONF_WEBHOOK_ID: Final = "webhook_id"
 CONF_WEBHOOK_SECRET: Final = "webhook_secret"
 CONF_WEBHOOK_HASH: Final = "webhook_hash"
 
@@ -72,8 +67,6 @@ DEFAULT_WEBHOOK_HASH: Final = "md5"
 # SMPP 3.4 field limits checked by the config flow
 MAX_USERNAME_LENGTH: Final = 15  # system_id
 MAX_PASSWORD_LENGTH: Final = 8  # password
-MAX_SENDER_ALPHA_LENGTH: Final = 11
-MAX_SENDER_DIGITS_LENGTH: Final = 15
 PROBE_TIMEOUT: Final = 10.0
 
 # Options of a new entry; `backup_port` None = the primary's port, `backup_host` "" = no
@@ -100,5 +93,4 @@ DEFAULT_OPTIONS: Final[dict[str, Any]] = {
 EVENT_INCOMING_SMS: Final = "smscentre_incoming_sms"
 EVENT_DELIVERY_REPORT: Final = "smscentre_delivery_report"
 EVENT_HLR_RESULT: Final = "smscentre_hlr_result"
-
-ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+EVENT_CALL_CONFIRMATION: Final = "smscentre_call_confirmation"

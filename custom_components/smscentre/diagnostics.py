@@ -5,16 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from .const import (
-    CONF_PASSWORD,
-    CONF_RECIPIENTS,
-    CONF_SENDER,
-    CONF_USERNAME,
-    CONF_WEBHOOK_ID,
-    CONF_WEBHOOK_SECRET,
-)
+from .const import CONF_RECIPIENTS, CONF_SENDER, CONF_WEBHOOK_SECRET
 from .runtime import SmscConfigEntry
 
 TO_REDACT = {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from homeassistant.const import CONF_HOST, CONF_USERNAME
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
-from .const import CONF_HOST, CONF_USERNAME, DOMAIN, NAME
+from .const import DOMAIN, NAME
 from .runtime import SmscConfigEntry
 
 

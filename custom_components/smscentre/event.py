@@ -1,7 +1,7 @@
 """Event entities: incoming messages and delivery reports of the account.
 
-Fed by the same dispatcher signals as the bus events (`runtime.handle_incoming` /
-`handle_report`), so SMPP and webhook deliveries look alike. Phone numbers and message text
+Fed by the same dispatcher signals as the bus events (``dispatch.Dispatcher``), so SMPP and
+webhook deliveries look alike. Phone numbers and message text
 are state attributes for automations (`trigger.to_state.attributes.text`) but are kept out
 of the recorder.
 """
@@ -12,26 +12,20 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.event import EventEntity
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import ATTR_CONFIG_ENTRY_ID
+from .dispatch import signal_incoming, signal_report
 from .entity import SmscEntity
-from .runtime import SmscConfigEntry, signal_incoming, signal_report
+from .runtime import SmscConfigEntry
+from .smsc.reports import EVENT_TYPES
 
 PARALLEL_UPDATES = 0
 
 EVENT_TYPE_SMS = "sms"
-REPORT_EVENT_TYPES = [
-    "delivered",
-    "undeliverable",
-    "expired",
-    "rejected",
-    "deleted",
-    "accepted",
-    "unknown",
-]
+REPORT_EVENT_TYPES = list(EVENT_TYPES)
 # Who wrote, to whom, and what: for automations, never for the database.
 PRIVATE_ATTRIBUTES = frozenset(
     {"sender", "recipient", "phone", "text", "local_id", "reply_to", "part_reports"}

@@ -14,8 +14,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .counters import Counters, signal_counters
 from .entity import SmscEntity
-from .runtime import Counters, SmscConfigEntry, signal_counters
+from .runtime import SmscConfigEntry
 
 PARALLEL_UPDATES = 0
 

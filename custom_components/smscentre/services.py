@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -24,14 +24,11 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from .const import (
-    ATTR_CONFIG_ENTRY_ID,
-    DOMAIN,
-    MAX_SENDER_ALPHA_LENGTH,
-    MAX_SENDER_DIGITS_LENGTH,
-)
+from .const import DOMAIN
+from .errors import translated_error
 from .runtime import SmscConfigEntry, SmscRuntime
-from .smsc.channels import DEFAULT_VOICE, Channel
+from .smsc.channels import DEFAULT_VOICE, Channel, normalize_sender, split_recipients
+from .smsc.errors import InvalidInput
 from .smsc.message import Priority
 
 if TYPE_CHECKING:
@@ -72,48 +69,6 @@ PRIORITIES = {PRIORITY_NORMAL: Priority.NORMAL, PRIORITY_URGENT: Priority.URGENT
 
 DEFAULT_HLR_TIMEOUT = 60.0
 MAX_HLR_TIMEOUT = 600.0
-
-_SENDER_DIGITS = re.compile(rf"\+?([0-9]{{1,{MAX_SENDER_DIGITS_LENGTH}}})")
-_SENDER_ALPHA = re.compile(rf"[A-Za-z0-9 ._\-]{{1,{MAX_SENDER_ALPHA_LENGTH}}}")
-_SEPARATORS = re.compile(r"[,;\n]")
-
-
-def split_recipients(value: Any) -> list[str]:
-    """A list of recipients from a list, or from one comma (semicolon, line) separated string.
-
-    Empty items are dropped; validation of each one is the core's job, so that a bad number
-    gets its translated error instead of a schema error.
-    """
-    if value is None:
-        return []
-    items = value if isinstance(value, list | tuple | set) else [value]
-    result: list[str] = []
-    for item in items:
-        if item is None:
-            continue
-        result.extend(part.strip() for part in _SEPARATORS.split(str(item)) if part.strip())
-    return result
-
-
-def normalize_sender(value: str | None) -> str | None:
-    """The sender id as sent (digits without "+"), None when empty; raises if unfit."""
-    sender = (value or "").strip()
-    if not sender:
-        return None
-    if digits := _SENDER_DIGITS.fullmatch(sender):
-        return digits.group(1)
-    if _SENDER_ALPHA.fullmatch(sender):
-        return sender
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="invalid_sender",
-        translation_placeholders={
-            "sender": sender,
-            "max_alpha": str(MAX_SENDER_ALPHA_LENGTH),
-            "max_digits": str(MAX_SENDER_DIGITS_LENGTH),
-        },
-    )
-
 
 _ENTRY = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
 _RECIPIENTS = {vol.Required(ATTR_RECIPIENTS): split_recipients}
@@ -234,14 +189,18 @@ async def async_send(
 ) -> dict[str, Any]:
     """Send through one entry's runtime (also used by the notify platform).
 
-    The runtime validates through the core and raises translated errors itself.
+    Sending validates through the core and raises translated errors itself.
     """
-    return await runtime.async_send(
+    try:
+        source = normalize_sender(sender)
+    except InvalidInput as err:
+        raise translated_error(err) from err
+    return await runtime.sending.async_send(
         channel,
         recipients,
         dict(fields),
         priority=PRIORITIES[priority],
-        sender=normalize_sender(sender),
+        sender=source,
         flash=flash,
     )
 
@@ -268,7 +227,9 @@ def _send_handler(
 
 async def _async_hlr_lookup(call: ServiceCall) -> ServiceResponse:
     entry = async_get_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
-    return await entry.runtime_data.async_hlr(call.data[ATTR_RECIPIENT], call.data[ATTR_TIMEOUT])
+    return await entry.runtime_data.sending.async_hlr(
+        call.data[ATTR_RECIPIENT], call.data[ATTR_TIMEOUT]
+    )
 
 
 async def _async_query_status(call: ServiceCall) -> ServiceResponse:
@@ -278,7 +239,7 @@ async def _async_query_status(call: ServiceCall) -> ServiceResponse:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="invalid_message_id"
         )
-    return await entry.runtime_data.async_query(message_id)
+    return await entry.runtime_data.sending.async_query(message_id)
 
 
 @callback
@@ -306,3 +267,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=QUERY_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
+
+
+def with_title(message: str, title: str | None) -> str:
+    """The SMS text of a notification: the title, when given, on a line of its own first."""
+    title = (title or "").strip()
+    return f"{title}\n{message}" if title else message

@@ -44,6 +44,8 @@ COMMENT_SEPARATOR = "\n~~~\n"
 MAX_EMAIL_LENGTH = 20
 MIN_PHONE_DIGITS = 10
 MAX_PHONE_DIGITS = 15
+MAX_SENDER_ALPHA_LENGTH = 11
+MAX_SENDER_DIGITS_LENGTH = 15
 
 _PHONE_CHARS = re.compile(r"[\s().\-]")
 _EMAIL = re.compile(
@@ -55,6 +57,8 @@ _RECIPIENT_SEPARATORS = re.compile(r"[,;\n]")
 _BAD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # Any "__WORD__" at the start: the provider's channel prefixes and whatever it may add.
 _CHANNEL_PREFIX = re.compile(r"\s*__[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*__")
+_SENDER_DIGITS = re.compile(rf"\+?([0-9]{{1,{MAX_SENDER_DIGITS_LENGTH}}})")
+_SENDER_ALPHA = re.compile(rf"[A-Za-z0-9 ._\-]{{1,{MAX_SENDER_ALPHA_LENGTH}}}")
 _TELEGRAM_CODE = re.compile(r"[0-9]{4,8}")
 _TELEGRAM_BOT = re.compile(r"@[A-Za-z0-9_]{5,32}")
 _WHATSAPP_PREFIX = "wa:"
@@ -107,32 +111,66 @@ def normalize_recipient(channel: Channel, raw: str) -> str:
     return normalize_phone(raw)
 
 
-def normalize_recipients(
-    channel: Channel | str, raws: Iterable[object] | str | int | None
-) -> list[str]:
-    """Return the distinct recipients, in order.
-
-    Accepts a list, or one string of recipients separated by commas, semicolons or line
-    breaks (list items may be such strings too). Raises ``no_recipients`` when none is given,
-    or the first recipient's error.
-    """
-    channel = _channel(channel)
+def split_recipients(raws: object) -> list[str]:
+    """The recipients as written, one each: from a list, or from one string separated by
+    commas, semicolons or line breaks (list items may be such strings too); a lone number
+    (from YAML) counts as one. Empty items are dropped; nothing is validated."""
     if raws is None:
         items: Iterable[object] = ()
     elif isinstance(raws, str) or not isinstance(raws, Iterable):
-        items = (raws,)  # one string, or a lone number from YAML
+        items = (raws,)
     else:
         items = raws
-    result: dict[str, None] = {}
+    result: list[str] = []
     for item in items:
         if item is None:
             continue
-        for raw in _RECIPIENT_SEPARATORS.split(str(item)):
-            if raw.strip():
-                result[normalize_recipient(channel, raw.strip())] = None
+        result.extend(raw.strip() for raw in _RECIPIENT_SEPARATORS.split(str(item)) if raw.strip())
+    return result
+
+
+def normalize_recipients(channel: Channel | str, raws: object) -> list[str]:
+    """Return the distinct recipients, in order (written as ``split_recipients`` reads them).
+
+    Raises ``no_recipients`` when none is given, or the first recipient's error.
+    """
+    channel = _channel(channel)
+    result = dict.fromkeys(normalize_recipient(channel, raw) for raw in split_recipients(raws))
     if not result:
         raise InvalidInput("no_recipients")
     return list(result)
+
+
+def unique_phones(raws: object) -> tuple[list[str], list[str]]:
+    """(the distinct phone numbers, in order; the items that are not phone numbers)."""
+    numbers: dict[str, None] = {}
+    invalid: list[str] = []
+    for raw in split_recipients(raws):
+        try:
+            numbers[normalize_phone(raw)] = None
+        except InvalidInput:
+            invalid.append(raw)
+    return list(numbers), invalid
+
+
+def normalize_sender(value: str | None) -> str | None:
+    """The sender id as sent (digits without "+"), None when empty; raises if unfit.
+
+    Up to 15 digits (a number), or up to 11 Latin letters, digits, spaces and ``._-``.
+    """
+    sender = (value or "").strip()
+    if not sender:
+        return None
+    if digits := _SENDER_DIGITS.fullmatch(sender):
+        return digits.group(1)
+    if _SENDER_ALPHA.fullmatch(sender):
+        return sender
+    raise InvalidInput(
+        "invalid_sender",
+        sender=sender,
+        max_alpha=MAX_SENDER_ALPHA_LENGTH,
+        max_digits=MAX_SENDER_DIGITS_LENGTH,
+    )
 
 
 # --- texts -----------------------------------------------------------------------------------

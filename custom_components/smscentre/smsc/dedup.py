@@ -1,10 +1,17 @@
-"""Duplicate suppression: remember keys for a while, bounded."""
+"""Duplicate suppression: remember keys for a while, bounded, and across a restart.
+
+The SMPP receiver drops a DELIVER_SM the SMSC delivers again after a reconnect; the webhook
+answers a retried request without firing again (the provider retries every 4 minutes, 50
+times). Both use a ``Deduplicator``; the webhook's survives a restart (``as_list``/``load``,
+on a wall clock).
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 import time
+from typing import Any
 
 
 class Deduplicator:
@@ -60,3 +67,24 @@ class Deduplicator:
             if expiry > now:
                 return
             del self._expiry[key]
+
+    def as_list(self) -> list[list[Any]]:
+        """For storage: ``[key, time added]`` pairs, oldest first (keys must be JSON-able)."""
+        self._purge(self._clock())
+        return [[key, expiry - self._ttl] for key, expiry in self._expiry.items()]
+
+    def load(self, items: Iterable[Any]) -> None:
+        """From storage; expired and malformed items are dropped, the newest kept."""
+        now = self._clock()
+        loaded = []
+        for item in items:
+            try:
+                key, added = str(item[0]), float(item[1])
+            except (TypeError, ValueError, IndexError):
+                continue
+            if added + self._ttl > now:
+                loaded.append((added + self._ttl, key))
+        for expiry, key in sorted(loaded):
+            self._expiry[key] = expiry
+        while len(self._expiry) > self._max_entries:
+            self._expiry.popitem(last=False)

@@ -1,9 +1,9 @@
 """The outbox: priority queue, window, speed limit and retry policy of outgoing SUBMIT_SMs.
 
-aiosmpplib has no window and no retry, so both live here. The Home Assistant layer ``add()``s
-composed and encoded messages and awaits their futures; the link pulls one part at a time
-with ``await next_part()``, sends one SUBMIT_SM for it and reports back with
-``on_response()``, ``on_timeout()`` or ``on_link_lost()``.
+aiosmpplib has no window and no retry, so both live here. The actions ``enqueue()`` message
+specs (``prepare.py`` builds them) and follow ``on_done``; the link pulls the parts that may
+go with ``await next_part()`` / ``next_part_nowait()``, sends one SUBMIT_SM for each and
+reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``.
 
 Order
     URGENT before NORMAL; first in, first out within a priority. Once the first part of a

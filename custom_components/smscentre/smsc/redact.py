@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 import contextlib
 import logging
+import sys
 from typing import Any
 
 from aiosmpplib.log import StructuredLogger
@@ -58,7 +59,8 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
 
 
 def loggers_under(*names: str) -> list[logging.Logger]:
-    """Every logger created so far named ``name`` or below it.
+    """Every logger named ``name`` or below it: those created so far, and one for each module
+    imported below it (a module that gets its logger later still logs through a filter).
 
     A filter on a logger sees only the records made on that very logger, not those its
     children propagate, so a filter meant for a whole package goes on each of its loggers.
@@ -66,7 +68,7 @@ def loggers_under(*names: str) -> list[logging.Logger]:
     prefixes = tuple(f"{name}." for name in names)
     found = [
         key
-        for key in list(logging.Logger.manager.loggerDict)
+        for key in [*logging.Logger.manager.loggerDict, *sys.modules]
         if key in names or key.startswith(prefixes)
     ]
     return [logging.getLogger(key) for key in sorted({*names, *found})]

@@ -69,7 +69,7 @@ MESSAGE_STATE_TO_STAT: dict[int, str] = {
     8: "REJECTD",
 }
 
-# `err` codes of the provider's statuses (SPEC.md §3). 0-220 are confirmed on its SMPP error
+# `err` codes of the provider's statuses. 0-220 are confirmed on its SMPP error
 # page; 240-255 come from its wider docs and may need correcting: keep them in this one table.
 ERROR_TEXTS: dict[int, str] = {
     0: "No error",
@@ -100,7 +100,7 @@ ERROR_TEXTS: dict[int, str] = {
     255: "Rejected by the operator",
 }
 
-# Vendor TLV 0x2001, bits 0-3 (SPEC.md §3)
+# Vendor TLV 0x2001, bits 0-3 (the provider's SMPP status page)
 MESSAGE_TYPES: dict[int, str] = {
     0: "sms",
     1: "flash",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .message import OutboundMessage
+    from .reports import DeliveryReport, HlrResult
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,6 +56,20 @@ class SentRecord:
             parts=len(message.parts),
             message_ids=ids,
         )
+
+
+def annotate_report(report: DeliveryReport, record: SentRecord) -> None:
+    """Add what only the sender knows to a report of its message (SMPP and HTTP alike)."""
+    report.recipient = record.recipient
+    report.channel = record.channel
+    if not report.parts:
+        report.parts = record.parts
+
+
+def annotate_hlr(result: HlrResult, record: SentRecord) -> None:
+    """Add the number asked about to an HLR result that lacks it."""
+    if not result.phone:
+        result.phone = record.recipient
 
 
 # local_id, recipient, channel, submitted_at, parts, message ids

@@ -28,7 +28,7 @@ from ..reports import (
     now_utc,
     sum_costs,
 )
-from ..tracker import SentRecord
+from ..tracker import SentRecord, annotate_hlr, annotate_report
 from .pdu import (
     ESME_ROK,
     TAG_RECEIPTED_MESSAGE_ID,
@@ -291,8 +291,8 @@ class Receiver:
             if self._duplicate(("hlr", result.message_id, text_digest(text))):
                 return
             record = self._find(result.message_id)
-            if record is not None and not result.phone:
-                result.phone = record.recipient
+            if record is not None:
+                annotate_hlr(result, record)
             self.stats["hlr"] += 1
             self._call("on_hlr", self._on_hlr, result, record)
             return
@@ -304,13 +304,10 @@ class Receiver:
         if record is None:
             self._emit_report(report, None)
             return
-        report.recipient = record.recipient
-        report.channel = record.channel
+        annotate_report(report, record)
         if len(set(record.message_ids)) > 1 and report.message_id in record.message_ids:
             self._fold(report, record)
             return
-        if report.parts is None:
-            report.parts = record.parts
         self._emit_report(report, record)
 
     def _fold(self, report: DeliveryReport, record: SentRecord) -> None:

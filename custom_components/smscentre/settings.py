@@ -1,0 +1,135 @@
+"""An entry's settings, read once: the SMPP connection and how messages are sent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+import logging
+import ssl
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.util.ssl import client_context, client_context_no_verify
+
+from .const import (
+    CONF_BACKUP_HOST,
+    CONF_BACKUP_PORT,
+    CONF_BIND_MODE,
+    CONF_CONNECTIONS,
+    CONF_ENQUIRE_LINK_INTERVAL,
+    CONF_ISO,
+    CONF_MAX_PARTS,
+    CONF_RECIPIENTS,
+    CONF_REGISTERED_DELIVERY,
+    CONF_SENDER,
+    CONF_SINGLE_STATUS,
+    CONF_THROUGHPUT,
+    CONF_WINDOW,
+    DEFAULT_BACKUP_HOST,
+    DEFAULT_BIND_MODE,
+    DEFAULT_CONNECTIONS,
+    DEFAULT_ENQUIRE_LINK_INTERVAL,
+    DEFAULT_MAX_PARTS,
+    DEFAULT_THROUGHPUT,
+    DEFAULT_WINDOW,
+)
+from .smsc.channels import unique_phones
+from .smsc.prepare import SendSettings
+from .smsc.smpp.config import LinkConfig, build_system_type
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def entry_link_config(data: Mapping[str, Any]) -> LinkConfig:
+    """The connection of an entry's data (the config flow probes with exactly this)."""
+    return LinkConfig(
+        username=data[CONF_USERNAME],
+        password=data[CONF_PASSWORD],
+        host=data[CONF_HOST],
+        port=int(data[CONF_PORT]),
+        ssl=bool(data.get(CONF_SSL, False)),
+        verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
+    )
+
+
+def tls_context(config: LinkConfig) -> ssl.SSLContext | None:
+    """Home Assistant's shared TLS contexts, without the HTTP ALPN of its "default" ones
+    (this is SMPP); None without TLS."""
+    if not config.ssl:
+        return None
+    return client_context() if config.verify_ssl else client_context_no_verify()
+
+
+@dataclass(slots=True)
+class EntryOptions:
+    """The entry's settings, read once."""
+
+    iso: bool
+    single_status: bool
+    bind_mode: str
+    max_parts: int
+    registered_delivery: bool
+    window: int
+    throughput: float
+    sender: str | None
+    link: LinkConfig
+
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry) -> EntryOptions:
+        """Parse data and options with the documented defaults."""
+        data, options = entry.data, entry.options
+        iso = bool(options.get(CONF_ISO, False))
+        single = bool(options.get(CONF_SINGLE_STATUS, False))
+        connections = int(options.get(CONF_CONNECTIONS, DEFAULT_CONNECTIONS))
+        bind_mode = options.get(CONF_BIND_MODE, DEFAULT_BIND_MODE)
+        sender = data.get(CONF_SENDER) or None
+        backup_host = options.get(CONF_BACKUP_HOST, DEFAULT_BACKUP_HOST) or None
+        backup_port = options.get(CONF_BACKUP_PORT) or None
+        link = replace(
+            entry_link_config(data),
+            bind_mode=bind_mode,
+            system_type=build_system_type(iso=iso, single=single, connections=connections),
+            backup_host=backup_host,
+            backup_port=int(backup_port) if backup_port else None,
+            enquire_link_interval=float(
+                options.get(CONF_ENQUIRE_LINK_INTERVAL, DEFAULT_ENQUIRE_LINK_INTERVAL)
+            ),
+            source=sender,
+            connections=connections,
+        )
+        return cls(
+            iso=iso,
+            single_status=single,
+            bind_mode=bind_mode,
+            max_parts=int(options.get(CONF_MAX_PARTS, DEFAULT_MAX_PARTS)),
+            registered_delivery=bool(options.get(CONF_REGISTERED_DELIVERY, True)),
+            window=int(options.get(CONF_WINDOW, DEFAULT_WINDOW)),
+            throughput=float(options.get(CONF_THROUGHPUT, DEFAULT_THROUGHPUT)),
+            sender=sender,
+            link=link,
+        )
+
+    def send_settings(self) -> SendSettings:
+        """What these settings change in the messages sent."""
+        return SendSettings(
+            iso=self.iso,
+            max_parts=self.max_parts,
+            registered_delivery=self.registered_delivery,
+            receiver_only=self.bind_mode == "receiver",
+        )
+
+
+def default_recipients(entry: ConfigEntry) -> list[str]:
+    """The entry's default recipients as international numbers; unusable ones are skipped."""
+    numbers, invalid = unique_phones(entry.options.get(CONF_RECIPIENTS))
+    for raw in invalid:
+        _LOGGER.warning("Skipping default recipient %s: not a phone number", raw)
+    return numbers

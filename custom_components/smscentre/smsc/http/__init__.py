@@ -1,0 +1,1 @@
+"""The provider's HTTP side: the callbacks of its HTTP handler."""
