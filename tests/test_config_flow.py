@@ -24,7 +24,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
-from homeassistant.data_entry_flow import FlowResult, FlowResultType
+from homeassistant.data_entry_flow import FlowResult, FlowResultType, section
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util.ssl import client_context, client_context_no_verify
 import probatio
@@ -33,6 +33,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.smscentre import config_flow
+from custom_components.smscentre.config_flow import nest_options
 from custom_components.smscentre.const import (
     CONF_BACKUP_HOST,
     CONF_BACKUP_PORT,
@@ -153,10 +154,16 @@ def _link(**changes: Any) -> LinkConfig:
 
 
 def _suggested(result: FlowResult) -> dict[str, Any]:
-    """The values the form shows: suggested values, else defaults."""
+    """The values the form shows: suggested values, else defaults (sections flattened)."""
+    return _shown(result["data_schema"])
+
+
+def _shown(schema: vol.Schema) -> dict[str, Any]:
     shown = {}
-    for key in result["data_schema"].schema:
-        if key.description and "suggested_value" in key.description:
+    for key, value in schema.schema.items():
+        if isinstance(value, section):
+            shown.update(_shown(value.schema))
+        elif key.description and "suggested_value" in key.description:
             shown[str(key)] = key.description["suggested_value"]
         elif key.default is not vol.UNDEFINED:
             shown[str(key)] = key.default()
@@ -678,7 +685,9 @@ async def test_options_flow(
     assert shown == {k: v for k, v in DEFAULT_OPTIONS.items() if v is not None}
     assert mock_setup_entry.await_count == 1
 
-    result = await hass.config_entries.options.async_configure(result["flow_id"], OPTIONS_INPUT)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], nest_options(OPTIONS_INPUT)
+    )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -717,7 +726,9 @@ async def test_options_flow_empty_optional_fields(
         for key, value in OPTIONS_INPUT.items()
         if key not in (CONF_RECIPIENTS, CONF_BACKUP_HOST, CONF_BACKUP_PORT, CONF_WEBHOOK_SECRET)
     }
-    result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], nest_options(user_input)
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_RECIPIENTS] == []
     assert result["data"][CONF_BACKUP_HOST] == ""
@@ -762,7 +773,7 @@ async def test_options_flow_errors(
     """Each invalid option is explained, the form keeps the input as typed, a fix saves."""
     result = await _start_options(hass, mock_config_entry)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], OPTIONS_INPUT | changes
+        result["flow_id"], nest_options(OPTIONS_INPUT | changes)
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
@@ -772,7 +783,9 @@ async def test_options_flow_errors(
         assert shown[key] == value
     assert mock_config_entry.options == DEFAULT_OPTIONS
 
-    result = await hass.config_entries.options.async_configure(result["flow_id"], OPTIONS_INPUT)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], nest_options(OPTIONS_INPUT)
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -901,9 +914,18 @@ def test_translations() -> None:
         fields = {str(key) for key in schema.schema}
         assert set(strings["config"]["step"][step]["data"]) == fields, step
         assert set(strings["config"]["step"][step]["data_description"]) == fields, step
-    fields = {str(key) for key in config_flow.OPTIONS_SCHEMA.schema}
-    assert set(strings["options"]["step"]["init"]["data"]) == fields
-    assert set(strings["options"]["step"]["init"]["data_description"]) == fields
+    init = strings["options"]["step"]["init"]
+    fields = {str(key) for key in config_flow.OPTIONS_SCHEMA.schema} - set(
+        config_flow.OPTION_SECTIONS
+    )
+    assert set(init["data"]) == fields
+    assert set(init["data_description"]) == fields
+    assert set(init["sections"]) == set(config_flow.OPTION_SECTIONS)
+    for name, section_fields in config_flow.OPTION_SECTIONS.items():
+        fields = {str(key) for key in section_fields}
+        assert init["sections"][name]["name"], name
+        assert set(init["sections"][name]["data"]) == fields, name
+        assert set(init["sections"][name]["data_description"]) == fields, name
     assert strings["exceptions"]["no_webhook_url"]["message"] == config_flow.NO_WEBHOOK_URL_HINT
 
 
@@ -920,4 +942,9 @@ def test_schemas_serialize(schema: vol.Schema) -> None:
     """The frontend can render every form (selectors serialise)."""
     fields = probatio.to_field_list(schema, custom_serializer=cv.custom_serializer)
     assert [field["name"] for field in fields] == [str(key) for key in schema.schema]
-    assert all("selector" in field for field in fields)
+    for field in fields:  # a section is rendered as an expandable group of fields
+        assert (
+            all("selector" in f for f in field["schema"])
+            if "schema" in field
+            else field.get("selector")
+        ), field["name"]

@@ -25,6 +25,7 @@ from homeassistant.const import (
     CONF_WEBHOOK_ID,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import translation
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -149,29 +150,68 @@ RECONFIGURE_SCHEMA = vol.Schema(
 
 REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR})
 
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Optional(CONF_RECIPIENTS): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
-        ),
-        vol.Required(CONF_BIND_MODE): _select(BIND_MODES, CONF_BIND_MODE),
+# The options form: default recipients first, the rest in sections. The options are stored
+# flat (their keys are the names automations and the docs use); sections only group the form.
+SECTION_SENDING = "sending"
+SECTION_CONNECTION = "connection"
+SECTION_WEBHOOK = "webhook"
+OPTION_SECTIONS: dict[str, dict[vol.Marker, Any]] = {
+    SECTION_SENDING: {
         vol.Required(CONF_REGISTERED_DELIVERY): BooleanSelector(),
         vol.Required(CONF_MAX_PARTS): _number(1, MAX_MAX_PARTS),
         vol.Required(CONF_ISO): BooleanSelector(),
         vol.Required(CONF_SINGLE_STATUS): BooleanSelector(),
-        vol.Required(CONF_CONNECTIONS): _number(1, MAX_CONNECTIONS),
-        vol.Required(CONF_WINDOW): _number(1, MAX_WINDOW),
         vol.Required(CONF_THROUGHPUT): _number(1, MAX_THROUGHPUT),
+        vol.Required(CONF_WINDOW): _number(1, MAX_WINDOW),
+    },
+    SECTION_CONNECTION: {
+        vol.Required(CONF_BIND_MODE): _select(BIND_MODES, CONF_BIND_MODE),
+        vol.Required(CONF_CONNECTIONS): _number(1, MAX_CONNECTIONS),
         vol.Required(CONF_ENQUIRE_LINK_INTERVAL): _number(
             MIN_ENQUIRE_LINK_INTERVAL, MAX_ENQUIRE_LINK_INTERVAL
         ),
         vol.Optional(CONF_BACKUP_HOST): TextSelector(),
         vol.Optional(CONF_BACKUP_PORT): _PORT_SELECTOR,
+    },
+    SECTION_WEBHOOK: {
         vol.Required(CONF_WEBHOOK_ENABLED): BooleanSelector(),
         vol.Optional(CONF_WEBHOOK_SECRET): TextSelector(),
         vol.Required(CONF_WEBHOOK_HASH): _select(WEBHOOK_HASHES, CONF_WEBHOOK_HASH),
+    },
+}
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_RECIPIENTS): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
+        ),
+        **{
+            vol.Required(name): section(vol.Schema(fields), {"collapsed": True})
+            for name, fields in OPTION_SECTIONS.items()
+        },
     }
 )
+
+
+def nest_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat options as the sectioned form holds them."""
+    nested: dict[str, Any] = {}
+    in_sections: set[str] = set()
+    for name, fields in OPTION_SECTIONS.items():
+        keys = {str(marker) for marker in fields}
+        nested[name] = {key: value for key, value in options.items() if key in keys}
+        in_sections |= keys
+    return nested | {key: value for key, value in options.items() if key not in in_sections}
+
+
+def flatten_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The sectioned form's input as flat options."""
+    flat: dict[str, Any] = {}
+    for key, value in user_input.items():
+        if key in OPTION_SECTIONS:
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
 
 
 def _validate_connection(
@@ -392,15 +432,16 @@ class SmscOptionsFlow(OptionsFlowWithReload):
             values = {**DEFAULT_OPTIONS, **self.config_entry.options}
             shown: Mapping[str, Any] = values
         else:
-            values, errors, placeholders = _validate_options(user_input)
+            shown = flatten_options(user_input)  # as typed, not as normalised
+            values, errors, placeholders = _validate_options(shown)
             if not errors:
                 return self.async_create_entry(data=values)
-            shown = user_input  # as typed, not as normalised
         placeholders["webhook_url"] = await self._async_webhook_url(values)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, {key: value for key, value in shown.items() if value is not None}
+                OPTIONS_SCHEMA,
+                nest_options({key: value for key, value in shown.items() if value is not None}),
             ),
             errors=errors,
             description_placeholders=placeholders,
