@@ -1,1 +1,4 @@
-"""SMPP 3.4 client core for SMS Center: no Home Assistant imports below this package."""
+"""The SMS Center core: the provider's rules, messages, the SMPP and HTTP transports.
+
+No Home Assistant imports below this package (see docs/ARCHITECTURE.md).
+"""
