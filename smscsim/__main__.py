@@ -1,7 +1,7 @@
 """Run the simulator standalone until Ctrl-C.
 
 python -m smscsim --host 127.0.0.1 --port 2775 [--tls-port 2776] [--account login:password ...]
-                  [--throughput 30] [--control-port 8775]
+                  [--throughput 30] [--control-port 8775] [--http-port 8080]
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--throughput", type=float, default=None, help="submits/s per account")
     parser.add_argument("--control-port", type=int, default=None, help="HTTP control API port")
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        default=None,
+        help="the provider's HTTP API (/sys/balance.php, send.php, status.php) on this port",
+    )
+    parser.add_argument("--balance", type=float, default=None, help="HTTP API account balance")
     parser.add_argument("--inactivity-timeout", type=float, default=120.0)
     parser.add_argument("--enquire-link-interval", type=float, default=None)
     parser.add_argument("--duplicate-window", type=float, default=60.0)
@@ -74,13 +81,18 @@ async def serve(
         auto_receipts=not args.no_receipts,
         receipt_delay=args.receipt_delay,
         history=args.history,
+        http_port=args.http_port,
     )
+    if sim.http is not None and args.balance is not None:
+        sim.http.balance = args.balance
     control: ControlServer | None = None
     await sim.start()
     try:
         print(f"SMPP listening on {sim.host}:{sim.port}", flush=True)
         if sim.tls_port is not None:
             print(f"SMPP over TLS listening on {sim.host}:{sim.tls_port}", flush=True)
+        if sim.http is not None:
+            print(f"HTTP API on {sim.http.url}/sys/", flush=True)
         print(f"accounts: {', '.join(sim.accounts)}", flush=True)
         if args.control_port is not None:
             control = ControlServer(sim, args.host, args.control_port)

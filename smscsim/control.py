@@ -5,6 +5,9 @@ GET  /stats      counters and live sessions
 POST /deliver    {"source", "destination", "text"[, "system_id"]}: inject an incoming SMS
 POST /receipt    {"message_id"[, "stat", "err", "system_id"]}: send a delivery receipt
 POST /fault      {"kind": "drop_all"|"refuse_binds"|"hang"|"clear"[, "duration", "status"]}
+                 HTTP API: {"kind": "http_down", "mode"}, {"kind": "http_fail", "code", "count"},
+                 {"kind": "http_block", "duration"}
+POST /account    {"balance", "currency", "price"}: the HTTP API's account (any subset)
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ from aiohttp import web
 
 from .server import SmscSimulator
 
-FAULTS = ("drop_all", "refuse_binds", "hang", "clear", "fail_submits", "drop_responses")
+FAULTS = (
+    "drop_all",
+    "refuse_binds",
+    "hang",
+    "clear",
+    "fail_submits",
+    "drop_responses",
+    "http_down",
+    "http_fail",
+    "http_block",
+)
 
 
 class ControlServer:
@@ -34,6 +47,7 @@ class ControlServer:
                 web.post("/deliver", self._deliver),
                 web.post("/receipt", self._receipt),
                 web.post("/fault", self._fault),
+                web.post("/account", self._account),
             ]
         )
         self.app = app
@@ -97,9 +111,25 @@ class ControlServer:
             return web.json_response({"error": str(err)}, status=409)
         return web.json_response({"sequence": sequence})
 
+    async def _account(self, request: web.Request) -> web.Response:
+        data = await self._json(request)
+        http = self.sim.http
+        if http is None:
+            return web.json_response({"error": "the HTTP API is off (--http-port)"}, status=409)
+        try:
+            if "balance" in data:
+                http.balance = float(data["balance"])
+            if "price" in data:
+                http.price = float(data["price"])
+        except (TypeError, ValueError):
+            raise web.HTTPBadRequest(reason="balance and price are numbers") from None
+        if "currency" in data:
+            http.currency = str(data["currency"])
+        return web.json_response(http.stats())
+
     async def _fault(self, request: web.Request) -> web.Response:
         data = await self._json(request)
-        kind = data.get("kind")
+        kind = str(data.get("kind"))
         duration = data.get("duration")
         duration = None if duration is None else float(duration)
         sim = self.sim
@@ -117,6 +147,17 @@ class ControlServer:
             )
         elif kind == "drop_responses":
             sim.drop_responses(int(data.get("count", 1)))
+        elif kind.startswith("http_") and sim.http is None:
+            return web.json_response({"error": "the HTTP API is off (--http-port)"}, status=409)
+        elif kind == "http_down" and sim.http is not None:
+            try:
+                sim.http.down(str(data.get("mode", "unavailable")))
+            except ValueError as err:
+                raise web.HTTPBadRequest(reason=str(err)) from None
+        elif kind == "http_fail" and sim.http is not None:
+            sim.http.fail(int(data.get("code", 1)), int(data.get("count", 1)))
+        elif kind == "http_block" and sim.http is not None:
+            sim.http.block_ip(duration)
         else:
             raise web.HTTPBadRequest(reason=f"kind must be one of {', '.join(FAULTS)}")
         return web.json_response({"ok": True, "kind": kind})

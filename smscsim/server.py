@@ -17,7 +17,7 @@ import logging
 import math
 import ssl
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import text as textcodec
 from .pdu import (
@@ -71,6 +71,9 @@ from .pdu import (
     read_cstr,
     udh_concat,
 )
+
+if TYPE_CHECKING:
+    from .httpapi import HttpApi
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -228,15 +231,23 @@ class Message:
     ref16: bool = False
     message_ids: list[str] = field(default_factory=list)
     by_seq: dict[int, Submit] = field(default_factory=dict)
+    # sent over the HTTP API: the text as the same message over SMPP would read
+    # (``__CALL__: ...``), and the parts the provider counted
+    http_text: str | None = None
+
+    @property
+    def via(self) -> str:
+        """The way the message came in: "smpp" or "http"."""
+        return "smpp" if self.http_text is None else "http"
 
     @property
     def parts(self) -> list[Submit]:
-        """The parts received, ordered by part number."""
+        """The parts received, ordered by part number (none for a message sent over HTTP)."""
         return [self.by_seq[seq] for seq in sorted(self.by_seq)]
 
     @property
     def complete(self) -> bool:
-        return len(self.by_seq) >= self.total
+        return self.http_text is not None or len(self.by_seq) >= self.total
 
     @property
     def payload(self) -> bytes:
@@ -245,6 +256,8 @@ class Message:
 
     @property
     def text(self) -> str:
+        if self.http_text is not None:
+            return self.http_text
         return textcodec.decode(self.payload, self.data_coding, iso=self.iso)
 
     @property
@@ -260,10 +273,11 @@ class Message:
             "data_coding": self.data_coding,
             "message_id": self.message_id,
             "message_ids": list(self.message_ids),
-            "parts": len(self.by_seq),
+            "parts": self.total if self.http_text is not None else len(self.by_seq),
             "total": self.total,
             "complete": self.complete,
             "text": self.text,
+            "via": self.via,
         }
 
 
@@ -293,6 +307,9 @@ class MessageRecord:
     error: int = 0
     final_date: str = ""
     receipts_sent: int = 0
+    stat: str = "ENROUTE"  # the latest status, as a receipt's stat
+    changed_at: float = 0.0  # time.time() of the latest status (0: none yet)
+    cost: float = 0.0  # what the HTTP API charged for it (per recipient)
 
 
 @dataclass(slots=True)
@@ -598,6 +615,7 @@ class SmscSimulator:
         message_id_start: int = 100001,
         count_responses_as_activity: bool = False,
         history: int | None = None,
+        http_port: int | None = None,
     ) -> None:
         if history is not None and history < 0:
             raise ValueError("history must be None or at least 0")
@@ -658,6 +676,17 @@ class SmscSimulator:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiters: list[asyncio.Future[None]] = []
         self._started = False
+        # (login, destination, text) -> (time.monotonic(), sent over HTTP): the one-minute
+        # duplicate rule across SMPP and HTTP, kept only while the HTTP API is on
+        self._recent_texts: dict[tuple[str, str, str], tuple[float, bool]] = {}
+        self._recent_texts_order: deque[tuple[float, tuple[str, str, str]]] = deque()
+        self._http_texts = 0  # entries made over HTTP still in _recent_texts
+        # the provider's HTTP API (/sys/*.php) on its own listener, when http_port is given
+        self.http: HttpApi | None = None
+        if http_port is not None:
+            from .httpapi import HttpApi
+
+            self.http = HttpApi(self, host, http_port)
 
         # faults
         self._refuse_status = 0
@@ -692,10 +721,14 @@ class SmscSimulator:
             )
             self._servers.append(tls_server)
             self.tls_port = tls_server.sockets[0].getsockname()[1]
+        if self.http is not None:
+            await self.http.start()
         self._started = True
 
     async def stop(self) -> None:
         """Close every session and listener, cancel every timer and task made."""
+        if self.http is not None:
+            await self.http.stop()
         for server in self._servers:
             server.close()
         for session in list(self._connections):
@@ -779,6 +812,7 @@ class SmscSimulator:
             "delivers_sent": len(self.delivers_sent),
             "unanswered_delivers": self._unanswered,
             "throughput": self._throughput,
+            "http": None if self.http is None else self.http.stats(),
         }
 
     async def wait_for(
@@ -853,6 +887,8 @@ class SmscSimulator:
         self._hang_until = 0.0
         self._fail_status = self._fail_count = self._fail_every = self._fail_counter = 0
         self._drop_responses = 0
+        if self.http is not None:
+            self.http.clear_faults()
         self._notify()
 
     def _hanging(self) -> bool:
@@ -1162,6 +1198,16 @@ class SmscSimulator:
         status = self._decide(submit, lambda: submit.text)
         window = self.duplicate_window
         dup_key: tuple[Any, ...] | None = None
+        if (
+            not status
+            and self._http_texts
+            and window > 0
+            and (submit.udh is None or submit.udh.total <= 1)
+            and self.text_duplicate(
+                submit.system_id, submit.destination_addr, submit.text, http=False, record=False
+            )
+        ):
+            status = ESME_RSUBMITFAIL  # the same text went to this number over HTTP
         if not status and window > 0:
             concat = submit.udh
             dup_key = (
@@ -1191,6 +1237,10 @@ class SmscSimulator:
         record, complete = self._accept(session, submit, now)
         message_id = submit.message_id
         assert message_id is not None
+        if complete and self.http is not None and window > 0:
+            self.text_duplicate(
+                submit.system_id, record.destination, record.message.text, http=False
+            )
         if self._drop_responses > 0:
             self._drop_responses -= 1
         else:
@@ -1212,6 +1262,36 @@ class SmscSimulator:
 
     def _new_id(self) -> str:
         return str(next(self._message_ids))
+
+    def text_duplicate(
+        self, system_id: str, destination: str, text: str, *, http: bool, record: bool = True
+    ) -> bool:
+        """The one-minute rule across SMPP and HTTP: was this text sent to this number?
+
+        A message sent over SMPP is compared with those sent over HTTP only (SMPP's own rule
+        already compares it with SMPP ones); one sent over HTTP with both. Unless it is a
+        duplicate, ``record`` notes it as sent now.
+        """
+        window = self.duplicate_window
+        mono = time.monotonic()
+        recent, order = self._recent_texts, self._recent_texts_order
+        while order and order[0][0] <= mono - window:
+            stamp, old = order.popleft()
+            entry = recent.get(old)
+            if entry is not None and entry[0] == stamp:
+                del recent[old]
+                self._http_texts -= entry[1]
+        key = (system_id, destination, text)
+        entry = recent.get(key)
+        if entry is not None and mono - entry[0] < window and (http or entry[1]):
+            return True
+        if record:
+            if entry is not None:
+                self._http_texts -= entry[1]
+            recent[key] = (mono, http)
+            order.append((mono, key))
+            self._http_texts += http
+        return False
 
     def _accept(self, session: Session, submit: Submit, now: float) -> tuple[MessageRecord, bool]:
         """Assign the message id, group parts into messages; (record, receipt due)."""
@@ -1321,6 +1401,8 @@ class SmscSimulator:
         for observed in (self.submits, self.accepted, self._messages):
             if len(observed) >= limit:
                 del observed[: len(observed) - keep]
+        if self.http is not None:
+            self.http.forget_old(keep, limit)
         records = self._records
         if len(records) >= limit:
             kept = dict(list(records.items())[len(records) - keep :]) if keep else {}
@@ -1341,6 +1423,8 @@ class SmscSimulator:
         self.submit_count = self.accepted_count = self.message_count = 0
         self.status_counts.clear()
         self.first_submit_at = self.last_submit_at = None
+        if self.http is not None:
+            self.http.reset_observations()
 
     def _receipt_session(self, record: MessageRecord) -> Session | None:
         origin = record.session
@@ -1387,11 +1471,14 @@ class SmscSimulator:
             destination = destination or record.destination
             source = source or record.source
             parts = record.parts
-            kind = record.message.kind if record.message.by_seq else 0
+            message = record.message
+            kind = message.kind if message.by_seq or message.http_text is not None else 0
             record.state = MESSAGE_STATES.get(stat, 7)
             record.error = err
             record.final_date = _smpp_absolute(now)
             record.receipts_sent += 1
+            record.stat = stat
+            record.changed_at = now
         if text is None:
             if kind == 4:
                 text = f"id:{message_id} stat:{stat} err:{err:03d} {HLR_RESULT}"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
 from typing import Any
 
 import pytest
 
 from smscsim import SmscSimulator
+from smscsim.__main__ import parse_args, serve
 from smscsim.client import RawClient
+from smscsim.control import ControlServer
 
 type Connect = Callable[..., Awaitable[RawClient]]
 
@@ -72,3 +76,24 @@ async def connect(sim: SmscSimulator) -> AsyncIterator[Connect]:
     yield factory
     for client in clients:
         await client.close()
+
+
+@contextlib.asynccontextmanager
+async def served(argv: list[str]) -> AsyncIterator[tuple[SmscSimulator, ControlServer]]:
+    """``python -m smscsim`` with these arguments (and a control API) in this event loop,
+    until the block ends."""
+    args = parse_args([*argv, "--control-port", "0"])
+    stop = asyncio.Event()
+    started: asyncio.Future[tuple[SmscSimulator, ControlServer | None]] = (
+        asyncio.get_running_loop().create_future()
+    )
+    task = asyncio.create_task(
+        serve(args, stop=stop, ready=lambda sim, ctl: started.set_result((sim, ctl)))
+    )
+    sim, control = await started
+    assert control is not None
+    try:
+        yield sim, control
+    finally:
+        stop.set()
+        await task
