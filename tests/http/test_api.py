@@ -84,6 +84,12 @@ async def test_send(client: HttpApi, sim: SmscSimulator, sim_http: SimHttpApi) -
     assert not any(r.password_in_query for r in sim_http.requests)
 
 
+async def test_flash(client: HttpApi, sim_http: SimHttpApi) -> None:
+    await client.send([PHONE], Channel.SMS, "now", flash=True)
+    await client.cost([PHONE], Channel.SMS, "later")
+    assert [r.params.get("flash") for r in sim_http.requests] == ["1", None]
+
+
 async def test_a_retry_after_a_lost_answer_sends_once(client: HttpApi, sim: SmscSimulator) -> None:
     """The same request with the same client id within a minute is refused as a duplicate,
     naming the id: the caller knows the message went, and it went once."""
@@ -181,6 +187,7 @@ async def test_provider_errors(client: HttpApi, sim_http: SimHttpApi) -> None:
     with pytest.raises(ApiBlocked) as blocked:
         await client.balance()
     assert blocked.value.key == "api_ip_blocked"
+    assert not any(e.value.maybe_sent for e in (invalid, no_money, denied, blocked))
     assert client.diagnostics() == {
         "url": sim_http.url,
         "requests": 4,
@@ -237,6 +244,7 @@ async def test_cannot_connect(client: HttpApi, sim_http: SimHttpApi) -> None:
     with pytest.raises(ApiCannotConnect) as unavailable:
         await client.balance()
     assert unavailable.value.placeholders["error"] == "HTTP 503"
+    assert unavailable.value.maybe_sent  # a proxy's 5xx may come after the API acted
     sim_http.down("reset")
     with pytest.raises(ApiCannotConnect) as reset:
         await client.balance()
@@ -252,6 +260,7 @@ async def test_timeout(session: aiohttp.ClientSession, sim_http: SimHttpApi) -> 
     with pytest.raises(ApiCannotConnect) as err:
         await client.send([PHONE], Channel.SMS, "x")
     assert err.value.placeholders["error"] == "timeout"
+    assert err.value.maybe_sent
     sim_http.up()
     assert sim_http.request_count <= 1
 
@@ -264,6 +273,7 @@ async def test_connection_refused(session: aiohttp.ClientSession) -> None:
     with pytest.raises(ApiCannotConnect) as err:
         await client.balance()
     assert err.value.placeholders["error"] == "ClientConnectorError"
+    assert not err.value.maybe_sent  # no connection: nothing can have been sent
 
 
 @pytest.mark.parametrize(
@@ -298,6 +308,7 @@ async def test_unexpected_answers(
             await client.balance()
     assert type(err.value) is error
     assert body not in str(err.value) or not body
+    assert err.value.maybe_sent is (error is not ApiAuthFailed)
 
 
 @pytest.mark.parametrize(

@@ -181,10 +181,11 @@ class HttpApi:
         text: str,
         *,
         sender: str | None = None,
+        flash: bool = False,
     ) -> Cost:
         """The price of sending ``text`` (``channels.compose``'s) to the recipients; nothing
         is sent."""
-        params = self._message(recipients, channel, text, sender)
+        params = self._message(recipients, channel, text, sender, flash)
         params["cost"] = FACTS.cost_only.value
         data = await self._call("send", params)
         if "cost" not in data or "cnt" not in data:
@@ -199,6 +200,7 @@ class HttpApi:
         *,
         client_id: int | None = None,
         sender: str | None = None,
+        flash: bool = False,
     ) -> Sent:
         """Send ``text`` (``channels.compose``'s) to the recipients as one message.
 
@@ -206,7 +208,7 @@ class HttpApi:
         and refuses the same request again within a minute (``ApiDuplicate``, whose
         ``message_id`` is then this id), so a retry after a lost answer cannot send twice.
         """
-        params = self._message(recipients, channel, text, sender)
+        params = self._message(recipients, channel, text, sender, flash)
         if client_id is not None:
             low, high = FACTS.client_id.value
             if isinstance(client_id, bool) or not low <= client_id <= high:
@@ -244,11 +246,12 @@ class HttpApi:
         channel: Channel | str,
         text: str,
         sender: str | None,
+        flash: bool,
     ) -> dict[str, str]:
         phones = [str(r).strip() for r in recipients if str(r).strip()]
         if not phones:
             raise InvalidInput("no_recipients")
-        params = send_params(channel, text)
+        params = send_params(channel, text, flash=flash)
         params["phones"] = ",".join(phones)
         if sender:
             params["sender"] = sender
@@ -300,6 +303,8 @@ class HttpApi:
                 body = await resp.read()
         except TimeoutError:
             raise ApiCannotConnect("timeout") from None
+        except aiohttp.ClientConnectorError as err:  # no connection: nothing was sent
+            raise ApiCannotConnect(type(err).__name__, maybe_sent=False) from None
         except aiohttp.ClientError as err:
             raise ApiCannotConnect(type(err).__name__) from None
         _LOGGER.debug("POST %s -> %s (%d bytes)", endpoint, status, len(body))

@@ -40,6 +40,11 @@ class ApiError(SmscError):
         """The message itself was refused (bad number, forbidden text...): do not retry it."""
         return self.code in MESSAGE_FAULTS
 
+    @property
+    def maybe_sent(self) -> bool:
+        """The request may have been carried out: an error answer says it was not."""
+        return False
+
 
 class ApiAuthFailed(ApiError):
     """Wrong login or password, or this address is not allowed (code 2)."""
@@ -65,9 +70,16 @@ class ApiDuplicate(ApiError):
 class ApiCannotConnect(ApiError):
     """No answer: refused, timed out, or the server is unavailable (HTTP 5xx)."""
 
-    def __init__(self, error: str) -> None:
-        """``error`` says what happened (never the request)."""
+    def __init__(self, error: str, *, maybe_sent: bool = True) -> None:
+        """``error`` says what happened (never the request); ``maybe_sent`` is False only
+        when the request cannot have reached the server (no connection was made)."""
         super().__init__("-", error, key="api_cannot_connect")
+        self._maybe_sent = maybe_sent
+
+    @property
+    def maybe_sent(self) -> bool:
+        """Whether the request may have been carried out."""
+        return self._maybe_sent
 
 
 class ApiUnexpectedAnswer(ApiError):
@@ -76,6 +88,11 @@ class ApiUnexpectedAnswer(ApiError):
     def __init__(self, error: str) -> None:
         """``error`` describes the answer (HTTP status, content type), never its body."""
         super().__init__("-", error, key="api_unexpected_answer")
+
+    @property
+    def maybe_sent(self) -> bool:
+        """Something answered that is not the API: it cannot say what became of a request."""
+        return True
 
 
 class HttpChannelUnsupported(InvalidInput):

@@ -17,6 +17,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from ..channels import Channel
+from .callback import STATUS_CODES
 
 
 class Source(StrEnum):
@@ -95,6 +96,9 @@ class ProviderFacts:
         Source.OFFICIAL_LIBRARY,
         'cost=3: sends and answers {"id", "cnt", "cost", "balance"}',
     )
+    flash: Fact[str] = Fact(
+        "flash", Source.OFFICIAL_LIBRARY, "flash=1: an SMS shown at once (message class 0)"
+    )
     count_meaning: Fact[str] = Fact(
         "parts x recipients",
         Source.SEED,
@@ -137,27 +141,13 @@ class ProviderFacts:
         "texts seen in answers: 2 'authorise error', 3 'no money', 7 'invalid number', "
         "9 'duplicate request, wait a minute' (public clients)",
     )
-    statuses: Fact[Mapping[int, str]] = Fact(
-        _frozen(
-            {
-                -3: "not found",
-                -2: "stopped",
-                -1: "waiting to be sent",
-                0: "passed to the operator",
-                1: "delivered",
-                2: "read",
-                3: "expired",
-                4: "link clicked",
-                20: "impossible to deliver",
-                22: "wrong number",
-                23: "prohibited",
-                24: "insufficient funds",
-                25: "unavailable number",
-            }
-        ),
+    statuses: Fact[Mapping[int, tuple[str, str]]] = Fact(
+        _frozen(STATUS_CODES),
         Source.SEED,
-        'status.php fmt=3: {"status", "last_date", "last_timestamp", "err"}; 25 from the '
-        "wider docs",
+        "-3 not found, -2 stopped, -1 waiting, 0 passed to the operator, 1 delivered, 2 read, "
+        "3 expired, 4 link clicked, 20 impossible to deliver, 22 wrong number, 23 prohibited, "
+        "24 insufficient funds, 25 unavailable number (wider docs); mapped onto report types "
+        'in callback.py. status.php fmt=3: {"status", "last_date", "last_timestamp", "err"}',
     )
     channels: Fact[Mapping[Channel, ChannelRoute | None]] = Fact(
         _frozen(

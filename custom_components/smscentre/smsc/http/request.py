@@ -8,10 +8,13 @@ composition, so a message reads the same to its recipient whichever way it leave
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..channels import COMMENT_SEPARATOR, Channel
+from ..encoding import decode_text
 from ..errors import InvalidInput
 from .errors import HttpChannelUnsupported
-from .provider import http_channels, route
+from .provider import FACTS, http_channels, route
 
 # The prefix and trailing key of each composed text (see channels.compose).
 _PREFIXES: dict[Channel, str] = {
@@ -21,6 +24,19 @@ _PREFIXES: dict[Channel, str] = {
     Channel.EMAIL: "__MAIL__: ",
 }
 _WHOLE: dict[Channel, str] = {Channel.HLR: "__HLR__", Channel.PING: "__PING__"}
+
+
+UDHI = 0x40  # esm_class: the parts start with a user data header
+
+
+def message_text(parts: Sequence[bytes], data_coding: int, esm_class: int) -> str:
+    """The composed text of a queued message, from its SUBMIT_SM parts (headers removed).
+
+    The outbox keeps what SMPP sends; the HTTP API takes the text and splits it itself.
+    """
+    if esm_class & UDHI:
+        parts = [part[1 + part[0] :] if part else part for part in parts]
+    return decode_text(b"".join(parts), data_coding)
 
 
 def _strip(channel: Channel, text: str) -> str:
@@ -37,8 +53,9 @@ def _split_last(text: str, key: str, channel: Channel) -> tuple[str, str]:
     return head, tail
 
 
-def send_params(channel: Channel | str, text: str) -> dict[str, str]:
-    """send.php's message parameters (``mes`` and the channel's flags) for a composed text.
+def send_params(channel: Channel | str, text: str, *, flash: bool = False) -> dict[str, str]:
+    """send.php's message parameters (``mes`` and the channel's flags) for a composed text
+    (``flash``: an SMS shown at once, GSM message class 0).
 
     Raises ``HttpChannelUnsupported`` for a channel the HTTP API does not carry, and
     ``InvalidInput("invalid_channel")`` for a text that is not the channel's composition.
@@ -55,6 +72,8 @@ def send_params(channel: Channel | str, text: str) -> dict[str, str]:
     params = dict(how.flags)
     if channel is Channel.SMS:
         params["mes"] = text
+        if flash:
+            params[FACTS.flash.value] = "1"
     elif channel in _WHOLE:
         if text != _WHOLE[channel]:
             raise InvalidInput("invalid_channel", channel=channel, channels=", ".join(Channel))
