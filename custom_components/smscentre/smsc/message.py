@@ -15,11 +15,22 @@ from enum import IntEnum
 from typing import Any, Final
 import uuid
 
+# An unacked part's id while its message is, or was, with the HTTP API: ``http:<n>``, n attempts
+# of it went there (see ``Outbox.take_for_http``); never an id the provider gave.
+HTTP_MARK: Final = "http:"
+VIA_SMPP: Final = "smpp"
+VIA_HTTP: Final = "http"
+
 STATE_QUEUED = "queued"
 STATE_SENDING = "sending"
 STATE_SENT = "sent"
 STATE_FAILED = "failed"
 FINISHED_STATES = frozenset({STATE_SENT, STATE_FAILED})
+
+
+def is_provider_id(value: str | None) -> bool:
+    """Whether a part's id is one the provider gave (not None, not an HTTP attempt mark)."""
+    return value is not None and value != "" and not value.startswith(HTTP_MARK)
 
 
 def new_local_id() -> str:
@@ -76,6 +87,7 @@ class OutboundMessage:
     attempts: int = 0  # the most SUBMIT_SMs any one part needed so far
     duplicate_suppressed: bool = False  # a part counted as sent on the never-twice rule
     finished_at: float = 0.0  # wall clock, when it became sent or failed
+    via: str = VIA_SMPP  # the way it went (or failed): smpp or http
     # Per-part progress as bytearrays (0/1 flags, attempt counts up to 255): unlike lists they
     # are not tracked by the cyclic garbage collector, whose full passes scan every queued
     # message's objects.

@@ -60,9 +60,20 @@ Persistence
     ``restore()`` / ``load()`` rebuild the queue after a restart. The futures of ``add()`` do
     not survive a restart: use ``on_done`` for restored messages.
 
+HTTP hand-over (the HTTP fallback)
+    ``take_for_http()`` takes out of the queue the first message, urgent first, no part of
+    which ever went over SMPP, and marks each part as one more attempt over HTTP (its id reads
+    ``http:<n>`` and it is uncertain until the answer: a snapshot taken meanwhile keeps it so).
+    The caller then reports ``http_sent()``, ``http_failed()`` (the API refused the message
+    itself) or ``http_return()`` (not sent: back to the head of its queue; with
+    ``maybe_sent`` it stays uncertain, so SMPP's 0x45 counts as sent and the HTTP side checks
+    the status before trying again). A message with any SMPP attempt is never taken, nor one
+    SMPP already tried after an HTTP attempt. A taken message is in no queue: SMPP cannot send
+    it meanwhile.
+
 Everything per part is O(1) (a retry is O(log n) in the delay heap): deques per priority,
 a heap of delayed retries, a dict of parts awaiting a response. ``snapshot()`` and
-``on_link_lost()`` are O(n).
+``on_link_lost()`` are O(n); ``take_for_http()`` looks at most at ``HTTP_SCAN`` entries.
 """
 
 from __future__ import annotations
@@ -80,14 +91,18 @@ from typing import Any
 from .errors import SmscError
 from .message import (
     FINISHED_STATES,
+    HTTP_MARK,
+    SPEC_CHANNEL,
     SPEC_CREATED,
     SPEC_ID,
     SPEC_PARTS,
     SPEC_PRIORITY,
+    SPEC_RECIPIENT,
     STATE_FAILED,
     STATE_QUEUED,
     STATE_SENDING,
     STATE_SENT,
+    VIA_HTTP,
     MessageSpec,
     OutboundMessage,
     PartRef,
@@ -164,6 +179,7 @@ MIN_RATE_FACTOR = 1 / 32
 SLOW_DOWN_EVERY = 1.0  # s; throttling halves the rate at most this often
 RECOVER_EVERY = 2.0  # s without throttling before the rate grows by half
 LATE_TOKENS = 10_000  # timed-out attempts whose late success we still accept
+HTTP_SCAN = 1_000  # queue entries take_for_http looks at, at most
 
 
 def status_name(status: int) -> str:
@@ -186,6 +202,51 @@ def _spec_entry(
         *(local_id, recipient, channel, priority, source, coding, esm, texts, rd, at),
         *((None,) * len(parts), zeros, tried, tried, False),
     )
+
+
+def http_attempts(message: OutboundMessage) -> int:
+    """Attempts of a message's first part that went over HTTP (marked ``http:<n>``)."""
+    mark = message.message_ids[0] if message.message_ids else None
+    if mark is None or not mark.startswith(HTTP_MARK):
+        return 0
+    count = mark[len(HTTP_MARK) :]
+    return int(count) if count.isdigit() else 0
+
+
+def _never_smpp(message: OutboundMessage) -> bool:
+    """No part went over SMPP: every attempt of every part was over HTTP (none acked)."""
+    if message.acked and any(message.acked):
+        return False
+    count = http_attempts(message)
+    if not count and any(message.uncertain):
+        return False  # restored after a crash: it may have gone over SMPP since the snapshot
+    mark = f"{HTTP_MARK}{count}" if count else None
+    return all(
+        attempts == count and message.message_ids[index] == mark
+        for index, attempts in enumerate(message.part_attempts)
+    )
+
+
+def _mark_http(message: OutboundMessage) -> None:
+    """One more attempt of every part, over HTTP; uncertain until its answer."""
+    count = http_attempts(message) + 1
+    for index in range(len(message.parts)):
+        message.part_attempts[index] = min(255, count)
+        message.message_ids[index] = f"{HTTP_MARK}{count}"
+        message.uncertain[index] = 1
+    message.attempts = max(message.attempts, min(255, count))
+    message.state = STATE_SENDING
+
+
+def _unmark_http(message: OutboundMessage) -> None:
+    """Undo the last HTTP attempt (it cannot have reached the provider)."""
+    count = http_attempts(message) - 1
+    for index in range(len(message.parts)):
+        message.part_attempts[index] = max(0, count)
+        message.message_ids[index] = f"{HTTP_MARK}{count}" if count > 0 else None
+        message.uncertain[index] = 1 if count > 0 else 0
+    message.attempts = max(0, count)
+    message.state = STATE_SENDING if count > 0 else STATE_QUEUED
 
 
 class _Job:
@@ -515,6 +576,96 @@ class Outbox:
         for job in reversed(jobs.values()):
             if job.message.state not in FINISHED_STATES:
                 self._queues[job.message.priority].appendleft(job)
+        self._changed()
+        self._wake()
+
+    # ----------------------------------------------------------------- HTTP hand-over
+
+    def take_for_http(
+        self,
+        accept: Callable[[str], bool],
+        *,
+        on_skip: Callable[[str, str, str], None] | None = None,
+        scan: int = HTTP_SCAN,
+    ) -> OutboundMessage | None:
+        """Take the first queued message (urgent first) that never went over SMPP and whose
+        channel ``accept`` takes; None when there is none (see the module docstring).
+
+        ``on_skip(local_id, channel, recipient)`` hears of each such message whose channel
+        ``accept`` refuses: it stays queued for SMPP.
+        """
+        if self._closed:
+            return None
+        active = self._active
+        looked = 0
+        for queue in self._queues:
+            for position, entry in enumerate(queue):
+                looked += 1
+                if looked > scan:
+                    return None
+                spec: MessageSpec | None = None
+                if isinstance(entry, tuple):
+                    current = active.get(entry[SPEC_ID])
+                    if current is entry:
+                        spec = entry
+                        message = None
+                    elif current is None or isinstance(current, tuple):
+                        continue
+                    else:
+                        message = current
+                else:
+                    message = entry.message if isinstance(entry, _Job) else entry
+                if message is not None:
+                    if message.state in FINISHED_STATES or not _never_smpp(message):
+                        continue
+                    spec = message.spec or message.to_spec()
+                assert spec is not None
+                if not accept(spec[SPEC_CHANNEL]):
+                    if on_skip is not None:
+                        on_skip(spec[SPEC_ID], spec[SPEC_CHANNEL], spec[SPEC_RECIPIENT])
+                    continue
+                del queue[position]
+                if message is None:
+                    message = self._materialize(spec)
+                _mark_http(message)
+                self._changed()
+                return message
+        return None
+
+    def http_sent(self, message: OutboundMessage, message_id: str) -> None:
+        """The HTTP API accepted a taken message: every part is sent, with its id."""
+        if message.state in FINISHED_STATES:
+            return
+        for index in range(len(message.parts)):
+            message.acked[index] = 1
+            message.uncertain[index] = 0
+            message.message_ids[index] = message_id
+        message.remaining = 0
+        message.state = STATE_SENT
+        message.via = VIA_HTTP
+        self.sent_total += 1
+        self._finish(message)
+        self._changed()
+
+    def http_failed(self, message: OutboundMessage, error: str, status: int | None) -> None:
+        """The HTTP API refused a taken message itself (a bad number...): it fails."""
+        if message.state in FINISHED_STATES:
+            return
+        message.via = VIA_HTTP
+        self._fail(message, error, status)
+        self._changed()
+
+    def http_return(self, message: OutboundMessage, *, maybe_sent: bool) -> None:
+        """A taken message was not sent over HTTP: back to the head of its queue.
+
+        Unless ``maybe_sent`` (no answer after the request went), the attempt is undone.
+        """
+        if message.state in FINISHED_STATES or message.local_id not in self._active:
+            return
+        if not maybe_sent:
+            _unmark_http(message)
+        todo = [i for i, acked in enumerate(message.acked) if not acked]
+        self._queues[message.priority].appendleft(_Job(message, todo))
         self._changed()
         self._wake()
 
