@@ -206,6 +206,7 @@ class HttpApi:
         self._fail_code = 0
         self._fail_count = 0
         self._down: str | None = None
+        self._lose = 0  # answers to drop after the request was carried out
         self._resume = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
@@ -257,6 +258,11 @@ class HttpApi:
         self._down = mode
         self._resume.clear()
 
+    def lose_answers(self, count: int = 1) -> None:
+        """Carry out the next ``count`` requests, then close the connection unanswered (the
+        client cannot know whether a message went)."""
+        self._lose = count
+
     def up(self) -> None:
         """Answer again (requests left hanging are answered now)."""
         self._down = None
@@ -269,6 +275,7 @@ class HttpApi:
 
     def clear_faults(self) -> None:
         self._fail_code = self._fail_count = 0
+        self._lose = 0
         self._block_all_until = 0.0
         self._blocked.clear()
         self._auth_failures.clear()
@@ -451,6 +458,12 @@ class HttpApi:
             body = self._error(fmt, err)
         finally:
             self.sim._notify()
+        if self._lose > 0 and record.error is None:
+            self._lose -= 1
+            record.http_status = 0
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError
         if fmt == "3":
             return web.Response(text=json.dumps(body), content_type="application/json")
         if fmt == "2":

@@ -300,6 +300,17 @@ async def test_down_modes(http: aiohttp.ClientSession, sim: SmscSimulator) -> No
         api(sim).down("sideways")
 
 
+async def test_lost_answers(http: aiohttp.ClientSession, sim: SmscSimulator) -> None:
+    """The message goes, the answer never comes; status.php finds it by its id."""
+    api(sim).lose_answers()
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await call(http, sim, "send", phones=PHONE, mes="lost", id="31")
+    assert sim.count_text("lost") == 1
+    assert (await call(http, sim, "status", id="31", phone=PHONE))["status"] == 1
+    assert (await call(http, sim, "send", phones=PHONE, mes="lost", id="31"))["error_code"] == 9
+    assert [r.http_status for r in api(sim).requests] == [0, 200, 200]
+
+
 async def test_status_callback(http: aiohttp.ClientSession, sim: SmscSimulator) -> None:
     """Statuses of HTTP messages are POSTed to the handler URL, signed, retried until 200."""
     received: list[dict[str, str]] = []
