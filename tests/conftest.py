@@ -48,12 +48,13 @@ def sim_accounts() -> dict[str, str]:
 async def simulator(
     socket_enabled: None, sim_accounts: dict[str, str]
 ) -> AsyncGenerator[SmscSimulator]:
-    """A running SMSC simulator on 127.0.0.1 (ephemeral port), stopped afterwards.
+    """A running SMSC simulator on 127.0.0.1 (ephemeral ports, SMPP and the provider's
+    HTTP API), stopped afterwards.
 
     Real TCP: pytest-socket lets sockets be made (``socket_enabled``) and still only
     lets them connect to 127.0.0.1.
     """
-    sim = SmscSimulator(host="127.0.0.1", port=0, accounts=sim_accounts)
+    sim = SmscSimulator(host="127.0.0.1", port=0, accounts=sim_accounts, http_port=0)
     await sim.start()
     try:
         yield sim

@@ -35,11 +35,17 @@ import voluptuous as vol
 from custom_components.smscentre import config_flow
 from custom_components.smscentre.config_flow import nest_options
 from custom_components.smscentre.const import (
+    CONF_API_PASSWORD,
+    CONF_API_URL,
     CONF_BACKUP_HOST,
     CONF_BACKUP_PORT,
+    CONF_BALANCE_INTERVAL,
+    CONF_BALANCE_WARNING,
     CONF_BIND_MODE,
     CONF_CONNECTIONS,
     CONF_ENQUIRE_LINK_INTERVAL,
+    CONF_HTTP_FALLBACK,
+    CONF_HTTP_FALLBACK_AFTER,
     CONF_ISO,
     CONF_MAX_PARTS,
     CONF_RECIPIENTS,
@@ -98,6 +104,10 @@ OPTIONS_INPUT: dict[str, Any] = {
     CONF_WEBHOOK_ENABLED: True,
     CONF_WEBHOOK_SECRET: "My_secret-1",
     CONF_WEBHOOK_HASH: "sha1",
+    CONF_API_URL: " https://api.example.org/ ",
+    CONF_BALANCE_INTERVAL: 30.0,
+    CONF_HTTP_FALLBACK: False,
+    CONF_HTTP_FALLBACK_AFTER: 120.0,
 }
 
 PROBE_ERRORS = [
@@ -707,6 +717,12 @@ async def test_options_flow(
         CONF_WEBHOOK_ENABLED: True,
         CONF_WEBHOOK_SECRET: "My_secret-1",
         CONF_WEBHOOK_HASH: "sha1",
+        CONF_API_PASSWORD: "",
+        CONF_API_URL: "https://api.example.org",
+        CONF_BALANCE_INTERVAL: 30,
+        CONF_BALANCE_WARNING: None,
+        CONF_HTTP_FALLBACK: False,
+        CONF_HTTP_FALLBACK_AFTER: 120,
     }
     assert result["data"] == expected
     assert mock_config_entry.options == expected

@@ -18,6 +18,8 @@ import voluptuous as vol
 from custom_components.smscentre.const import DOMAIN
 from custom_components.smscentre.services import (
     _SEND_ACTIONS,
+    BALANCE_SCHEMA,
+    COST_SCHEMA,
     HLR_SCHEMA,
     QUERY_SCHEMA,
     split_recipients,
@@ -114,6 +116,7 @@ async def test_channel_texts(
                 "message_id": submit.message_id,
                 "parts": 1,
                 "status": "sent",
+                "via": "smpp",
             }
         ],
         "encoding": "gsm7",
@@ -241,7 +244,13 @@ async def test_long_gsm_message(
     assert response["parts"] == 3
     assert response["encoding"] == "gsm7"
     assert response["messages"] == [
-        {"recipient": NUMBER, "message_id": message.message_id, "parts": 3, "status": "sent"}
+        {
+            "recipient": NUMBER,
+            "message_id": message.message_id,
+            "parts": 3,
+            "status": "sent",
+            "via": "smpp",
+        }
     ]
 
 
@@ -423,7 +432,13 @@ async def test_answer_not_in_time_reads_queued_then_the_message_goes_once(
         runtime.sending.async_send(Channel.SMS, ["79991112244"], {"message": "x" * 200}, wait=0.3),
     )
     assert short["messages"] == [
-        {"recipient": "79991112233", "message_id": None, "parts": 1, "status": "queued"}
+        {
+            "recipient": "79991112233",
+            "message_id": None,
+            "parts": 1,
+            "status": "queued",
+            "via": None,
+        }
     ]
     assert long["messages"][0]["status"] == "queued"
     assert long["parts"] == 2
@@ -461,6 +476,7 @@ async def test_partly_refused(
         "message_id": simulator.accepted[0].message_id,
         "parts": 1,
         "status": "sent",
+        "via": "smpp",
     }
 
 
@@ -694,6 +710,8 @@ def test_descriptions_complete(language: str) -> None:
     schemas = {name: schema for name, (_, schema) in _SEND_ACTIONS.items()} | {
         "hlr_lookup": HLR_SCHEMA,
         "query_status": QUERY_SCHEMA,
+        "get_balance": BALANCE_SCHEMA,
+        "get_cost": COST_SCHEMA,
     }
     assert set(services_yaml) == set(schemas) == set(icons["services"])
     assert set(strings["services"]) == set(schemas)
@@ -742,6 +760,8 @@ def test_entity_icons() -> None:
         ("sensor", "queued"),
         ("sensor", "sent"),
         ("sensor", "failed"),
+        ("sensor", "balance"),
+        ("sensor", "sent_http"),
         ("event", "incoming_message"),
         ("event", "delivery_report"),
         ("notify", "sms_to"),
@@ -759,4 +779,6 @@ ACTIONS = (
     "hlr_lookup",
     "ping",
     "query_status",
+    "get_balance",
+    "get_cost",
 )

@@ -48,7 +48,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
         options = EntryOptions.from_entry(entry)
     except InvalidInput as err:
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key=err.key) from err
-    secret_filter = SecretFilter([options.link.password])
+    secrets = [options.link.password]
+    if options.api is not None:
+        secrets.append(options.api.password)
+    secret_filter = SecretFilter(secrets)
     for logger in loggers_under(__package__, AIOSMPPLIB_LOGGER.name):  # every module's logger
         logger.addFilter(secret_filter)
         entry.async_on_unload(partial(logger.removeFilter, secret_filter))
@@ -64,12 +67,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
             translation_key="invalid_auth",
         ) from err
     except LinkError as err:
-        await runtime.async_stop()
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect_setup",
-            translation_placeholders={"error": err.key, "server": options.link.host},
-        ) from err
+        if runtime.fallback is None:
+            await runtime.async_stop()
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect_setup",
+                translation_placeholders={"error": err.key, "server": options.link.host},
+            ) from err
+        # the HTTP fallback sends meanwhile; the link keeps trying in the background
+        _LOGGER.warning(
+            "%s: SMPP cannot bind (%s); starting with the HTTP fallback", entry.title, err
+        )
 
     entry.runtime_data = runtime
     await runtime.async_start()

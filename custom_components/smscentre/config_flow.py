@@ -24,9 +24,10 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
     CONF_WEBHOOK_ID,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import translation
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -41,12 +42,19 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    API_TIMEOUT,
     BIND_MODES,
+    CONF_API_PASSWORD,
+    CONF_API_URL,
     CONF_BACKUP_HOST,
     CONF_BACKUP_PORT,
+    CONF_BALANCE_INTERVAL,
+    CONF_BALANCE_WARNING,
     CONF_BIND_MODE,
     CONF_CONNECTIONS,
     CONF_ENQUIRE_LINK_INTERVAL,
+    CONF_HTTP_FALLBACK,
+    CONF_HTTP_FALLBACK_AFTER,
     CONF_ISO,
     CONF_MAX_PARTS,
     CONF_RECIPIENTS,
@@ -63,14 +71,18 @@ from .const import (
     DEFAULT_PORT,
     DEFAULT_TLS_PORT,
     DOMAIN,
+    MAX_BALANCE_INTERVAL,
     MAX_CONNECTIONS,
     MAX_ENQUIRE_LINK_INTERVAL,
+    MAX_HTTP_FALLBACK_AFTER,
     MAX_MAX_PARTS,
     MAX_PASSWORD_LENGTH,
     MAX_THROUGHPUT,
     MAX_USERNAME_LENGTH,
     MAX_WINDOW,
+    MIN_BALANCE_INTERVAL,
     MIN_ENQUIRE_LINK_INTERVAL,
+    MIN_HTTP_FALLBACK_AFTER,
     NAME,
     PROBE_TIMEOUT,
     WEBHOOK_HASHES,
@@ -78,6 +90,8 @@ from .const import (
 from .settings import entry_link_config, tls_context
 from .smsc.channels import normalize_sender, unique_phones
 from .smsc.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
+from .smsc.http.api import HttpApi
+from .smsc.http.errors import ApiAuthFailed, ApiCannotConnect, ApiError, ApiUnexpectedAnswer
 from .smsc.smpp.config import build_system_type
 from .smsc.smpp.link import probe_bind
 from .webhook_address import async_webhook_url
@@ -155,6 +169,7 @@ REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR})
 SECTION_SENDING = "sending"
 SECTION_CONNECTION = "connection"
 SECTION_WEBHOOK = "webhook"
+SECTION_HTTP_API = "http_api"
 OPTION_SECTIONS: dict[str, dict[vol.Marker, Any]] = {
     SECTION_SENDING: {
         vol.Required(CONF_REGISTERED_DELIVERY): BooleanSelector(),
@@ -177,6 +192,18 @@ OPTION_SECTIONS: dict[str, dict[vol.Marker, Any]] = {
         vol.Required(CONF_WEBHOOK_ENABLED): BooleanSelector(),
         vol.Optional(CONF_WEBHOOK_SECRET): TextSelector(),
         vol.Required(CONF_WEBHOOK_HASH): _select(WEBHOOK_HASHES, CONF_WEBHOOK_HASH),
+    },
+    SECTION_HTTP_API: {
+        vol.Optional(CONF_API_PASSWORD): _PASSWORD_SELECTOR,
+        vol.Required(CONF_API_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+        vol.Required(CONF_BALANCE_INTERVAL): _number(MIN_BALANCE_INTERVAL, MAX_BALANCE_INTERVAL),
+        vol.Optional(CONF_BALANCE_WARNING): NumberSelector(
+            NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX)
+        ),
+        vol.Required(CONF_HTTP_FALLBACK): BooleanSelector(),
+        vol.Required(CONF_HTTP_FALLBACK_AFTER): _number(
+            MIN_HTTP_FALLBACK_AFTER, MAX_HTTP_FALLBACK_AFTER
+        ),
     },
 }
 OPTIONS_SCHEMA = vol.Schema(
@@ -302,7 +329,44 @@ def _validate_options(
     options[CONF_WEBHOOK_SECRET] = secret = user_input.get(CONF_WEBHOOK_SECRET, "").strip()
     if secret and not _WEBHOOK_SECRET.fullmatch(secret):
         errors[CONF_WEBHOOK_SECRET] = "invalid_webhook_secret"
+    _validate_api_options(user_input, options, errors)
     return options, errors, placeholders
+
+
+def _validate_api_options(
+    user_input: Mapping[str, Any], options: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """The HTTP API section: the URL checked, the numbers as numbers."""
+    options[CONF_API_PASSWORD] = password = user_input.get(CONF_API_PASSWORD, "").strip()
+    url = user_input.get(CONF_API_URL, "").strip() or DEFAULT_OPTIONS[CONF_API_URL]
+    try:
+        options[CONF_API_URL] = HttpApi.check_url(url)
+    except InvalidInput:
+        options[CONF_API_URL] = url
+        errors[CONF_API_URL] = "invalid_api_url"
+    options[CONF_BALANCE_INTERVAL] = int(user_input[CONF_BALANCE_INTERVAL])
+    warning = user_input.get(CONF_BALANCE_WARNING)
+    options[CONF_BALANCE_WARNING] = None if warning is None else float(warning)
+    options[CONF_HTTP_FALLBACK] = fallback = user_input[CONF_HTTP_FALLBACK]
+    options[CONF_HTTP_FALLBACK_AFTER] = int(user_input[CONF_HTTP_FALLBACK_AFTER])
+    if fallback and not password:
+        errors[CONF_API_PASSWORD] = "api_password_required"
+
+
+async def async_check_api(
+    hass: HomeAssistant, login: str, password: str, url: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """One live balance request; return base errors and their placeholders."""
+    api = HttpApi(async_get_clientsession(hass), login, password, url=url, timeout=API_TIMEOUT)
+    try:
+        await api.balance()
+    except ApiAuthFailed:
+        return {"base": "invalid_api_auth"}, {}
+    except (ApiCannotConnect, ApiUnexpectedAnswer) as err:
+        return {"base": "api_cannot_connect"}, {"error": err.placeholders["error"]}
+    except ApiError as err:
+        return {"base": "api_error"}, dict(err.placeholders)
+    return {}, {}
 
 
 def _without_password(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -434,6 +498,13 @@ class SmscOptionsFlow(OptionsFlowWithReload):
         else:
             shown = flatten_options(user_input)  # as typed, not as normalised
             values, errors, placeholders = _validate_options(shown)
+            if not errors and values[CONF_API_PASSWORD]:
+                errors, placeholders = await async_check_api(
+                    self.hass,
+                    self.config_entry.data[CONF_USERNAME],
+                    values[CONF_API_PASSWORD],
+                    values[CONF_API_URL],
+                )
             if not errors:
                 return self.async_create_entry(data=values)
         placeholders["webhook_url"] = await self._async_webhook_url(values)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from .smsc.http.provider import FACTS
+
 DOMAIN: Final = "smscentre"
 
 # What an entry keeps in .storage (storage.py): the outbox, the sent-message map, the webhook's
@@ -46,6 +48,13 @@ CONF_MAX_PARTS: Final = "max_parts"
 CONF_WEBHOOK_ENABLED: Final = "webhook_enabled"
 CONF_WEBHOOK_SECRET: Final = "webhook_secret"
 CONF_WEBHOOK_HASH: Final = "webhook_hash"
+# The account over HTTP (the provider's HTTP API beside SMPP)
+CONF_API_PASSWORD: Final = "api_password"
+CONF_API_URL: Final = "api_url"
+CONF_BALANCE_INTERVAL: Final = "balance_interval"
+CONF_BALANCE_WARNING: Final = "balance_warning"
+CONF_HTTP_FALLBACK: Final = "http_fallback"
+CONF_HTTP_FALLBACK_AFTER: Final = "http_fallback_after"
 
 BIND_MODES: Final = ("transceiver", "receiver", "transmitter")
 DEFAULT_BIND_MODE: Final = "transceiver"
@@ -63,6 +72,14 @@ MAX_MAX_PARTS: Final = 255
 DEFAULT_REGISTERED_DELIVERY: Final = True
 WEBHOOK_HASHES: Final = ("md5", "sha1", "crc32")
 DEFAULT_WEBHOOK_HASH: Final = "md5"
+DEFAULT_API_URL: Final = FACTS.default_url.value
+DEFAULT_BALANCE_INTERVAL: Final = 15  # minutes
+MIN_BALANCE_INTERVAL: Final = 5
+MAX_BALANCE_INTERVAL: Final = 1440
+DEFAULT_HTTP_FALLBACK_AFTER: Final = 60  # seconds
+MIN_HTTP_FALLBACK_AFTER: Final = 10
+MAX_HTTP_FALLBACK_AFTER: Final = 3600
+API_TIMEOUT: Final = 20.0
 
 # SMPP 3.4 field limits checked by the config flow
 MAX_USERNAME_LENGTH: Final = 15  # system_id
@@ -87,6 +104,12 @@ DEFAULT_OPTIONS: Final[dict[str, Any]] = {
     CONF_WEBHOOK_ENABLED: False,
     CONF_WEBHOOK_SECRET: "",
     CONF_WEBHOOK_HASH: DEFAULT_WEBHOOK_HASH,
+    CONF_API_PASSWORD: "",
+    CONF_API_URL: DEFAULT_API_URL,
+    CONF_BALANCE_INTERVAL: DEFAULT_BALANCE_INTERVAL,
+    CONF_BALANCE_WARNING: None,
+    CONF_HTTP_FALLBACK: False,
+    CONF_HTTP_FALLBACK_AFTER: DEFAULT_HTTP_FALLBACK_AFTER,
 }
 
 # Bus events
@@ -94,3 +117,4 @@ EVENT_INCOMING_SMS: Final = "smscentre_incoming_sms"
 EVENT_DELIVERY_REPORT: Final = "smscentre_delivery_report"
 EVENT_HLR_RESULT: Final = "smscentre_hlr_result"
 EVENT_CALL_CONFIRMATION: Final = "smscentre_call_confirmation"
+EVENT_HTTP_FALLBACK: Final = "smscentre_http_fallback"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ class Counters:
     queued: int = 0
     sent: int = 0
     failed: int = 0
+    sent_http: int = 0  # of ``sent``, those that went over the HTTP API
 
 
 class CounterPublisher:
@@ -44,6 +46,8 @@ class CounterPublisher:
         self._timer: CALLBACK_TYPE | None = None
         self._stopped = False
         self.counters = Counters()
+        # messages sent over HTTP (the runtime points it at the HTTP fallback's count)
+        self.sent_http: Callable[[], int] = lambda: 0
 
     @callback
     def schedule(self) -> None:
@@ -64,6 +68,7 @@ class CounterPublisher:
         counters.sent = self._outbox.sent_total
         # refused by the SMSC, or declared undelivered by a delivery report
         counters.failed = self._outbox.failed_total + self._tracker.failed_reports
+        counters.sent_http = self.sent_http()
 
     def stop(self) -> None:
         """No more pushes."""

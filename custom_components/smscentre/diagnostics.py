@@ -8,11 +8,12 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_RECIPIENTS, CONF_SENDER, CONF_WEBHOOK_SECRET
+from .const import CONF_API_PASSWORD, CONF_RECIPIENTS, CONF_SENDER, CONF_WEBHOOK_SECRET
 from .runtime import SmscConfigEntry
 
 TO_REDACT = {
     CONF_PASSWORD,
+    CONF_API_PASSWORD,
     CONF_USERNAME,
     CONF_SENDER,
     CONF_RECIPIENTS,

@@ -1,22 +1,28 @@
 """One SMS Center entry at run time: its parts, wired together, and their lifecycle.
 
 The runtime builds the core's parts (outbox, sent-message map, provider rules, SMPP link and
-receiver) and the Home Assistant layer's (sending, dispatch, health, counters, persistence,
-the webhook), connects their callbacks, and starts and stops them. It holds no behaviour of
-its own: each job lives in its module (see docs/ARCHITECTURE.md).
+receiver, HTTP API client) and the Home Assistant layer's (sending, dispatch, health, counters,
+persistence, the webhook, the account's balance, the HTTP fallback), connects their
+callbacks, and starts and stops them. It holds no behaviour of its own: each job lives in its
+module (see docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 
+from .account import Account
 from .const import (
+    API_TIMEOUT,
     CONF_WEBHOOK_ENABLED,
     CONF_WEBHOOK_HASH,
     CONF_WEBHOOK_SECRET,
@@ -26,9 +32,11 @@ from .const import (
 )
 from .counters import CounterPublisher, Counters
 from .dispatch import Dispatcher
+from .fallback import HttpFallback
 from .health import Health
 from .sending import Sending
-from .settings import EntryOptions, tls_context
+from .settings import ApiSettings, EntryOptions, tls_context
+from .smsc.http.api import HttpApi
 from .smsc.outbox import Outbox
 from .smsc.prepare import Preparer
 from .smsc.rules import Rules
@@ -55,6 +63,7 @@ class SmscRuntime:
         self.options = options
         self._unsubs: list[CALLBACK_TYPE] = []
         self._stopped = False
+        self._fallback_task: asyncio.Task[None] | None = None
         entry_id = entry.entry_id
 
         self.tracker = SentTracker()
@@ -94,6 +103,10 @@ class SmscRuntime:
         )
         self.dispatcher.listen_status(self.health.link_status)
         self.dispatcher.listen_hlr(self.sending.hlr_result)
+        self.account: Account | None = None
+        self.fallback: HttpFallback | None = None
+        if options.api is not None:
+            self._wire_http_api(options.api)
 
         self.store = entry_store(hass, entry_id, STORE_OUTBOX)
         self.sent_store = entry_store(hass, entry_id, STORE_SENT)
@@ -107,6 +120,31 @@ class SmscRuntime:
         self.outbox.on_done = self.sending.message_done
         self.tracker.on_change = self._sent_saver.schedule
         self.webhook = self._webhook()
+
+    def _wire_http_api(self, settings: ApiSettings) -> None:
+        """The account over HTTP: the balance, and the fallback when it is on."""
+        api = HttpApi(
+            async_get_clientsession(self.hass),
+            self.options.link.username,
+            settings.password,
+            url=settings.url,
+            timeout=API_TIMEOUT,
+        )
+        self.account = Account(self.hass, self.entry, api, settings)
+        if not settings.fallback:
+            return
+        fallback = self.fallback = HttpFallback(
+            self.hass,
+            self.entry,
+            api=api,
+            outbox=self.outbox,
+            after=settings.fallback_after,
+            rate=self.options.throughput or None,
+            on_counters=self.publisher.schedule,
+        )
+        self.dispatcher.listen_status(fallback.link_status)
+        self.sending.fallback_active = lambda: fallback.active
+        self.publisher.sent_http = lambda: fallback.sent_total
 
     def __repr__(self) -> str:
         """No settings (the password) in a repr that may reach an error message."""
@@ -158,6 +196,14 @@ class SmscRuntime:
         )
         if self.webhook is not None:
             await self.webhook.async_start()
+        if self.account is not None:  # the first reading, without holding up the setup
+            self.entry.async_create_task(
+                self.hass, self.account.async_refresh(), f"{DOMAIN} balance {self.entry.title}"
+            )
+        if self.fallback is not None:
+            self._fallback_task = self.entry.async_create_background_task(
+                self.hass, self.fallback.run(), f"{DOMAIN} HTTP fallback {self.entry.title}"
+            )
 
     async def async_stop(self) -> None:
         """Unbind, stop timers and the webhook, flush what is kept to disk."""
@@ -170,6 +216,12 @@ class SmscRuntime:
         self.publisher.stop()
         if self.webhook is not None:
             await self.webhook.async_stop()
+        if self._fallback_task is not None:  # a message on its way is put back first
+            self._fallback_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._fallback_task
+        if self.account is not None:
+            await self.account.async_shutdown()
         await self.link.stop()
         self.outbox.close()
         self.sending.stop()
@@ -186,6 +238,8 @@ class SmscRuntime:
         """Called about twice per part: O(1), everything coalesced."""
         self._outbox_saver.schedule()
         self.publisher.schedule()
+        if self.fallback is not None:
+            self.fallback.check()
 
     def diagnostics(self) -> dict[str, Any]:
         """State for diagnostics (the caller redacts)."""
@@ -204,4 +258,6 @@ class SmscRuntime:
             "outbox": self.outbox.stats(),
             "tracked_messages": len(self.tracker),
             "webhook": None if self.webhook is None else self.webhook.diagnostics(),
+            "http_api": None if self.account is None else self.account.diagnostics(),
+            "http_fallback": None if self.fallback is None else self.fallback.diagnostics(),
         }

@@ -29,6 +29,7 @@ from .smsc.message import (
     MessageSpec,
     OutboundMessage,
     Priority,
+    is_provider_id,
 )
 from .smsc.outbox import Outbox
 from .smsc.prepare import Preparer, encoding_of
@@ -38,9 +39,9 @@ from .smsc.tracker import SentRecord, SentTracker
 
 DEFAULT_SEND_WAIT = 30.0
 
-# what became of a message: (state, its first SMSC message id, error); a tuple of strings,
-# which the cyclic garbage collector stops tracking (see ``Outbox.enqueue``)
-type _Outcome = tuple[str, str | None, str | None]
+# what became of a message: (state, its first SMSC message id, error, the way it went); a
+# tuple of strings, which the cyclic garbage collector stops tracking (see ``Outbox.enqueue``)
+type _Outcome = tuple[str, str | None, str | None, str | None]
 
 
 @dataclass(slots=True)
@@ -53,7 +54,7 @@ class _Request:
 
 
 def _first_id(message: OutboundMessage) -> str | None:
-    return next((i for i in message.message_ids if i), None)
+    return next((i for i in message.message_ids if is_provider_id(i)), None)
 
 
 class Sending:
@@ -78,6 +79,8 @@ class Sending:
         self._on_counters = on_counters
         self._waiting: dict[str, _Request] = {}  # local_id -> its request
         self._hlr_waiters: dict[str, asyncio.Future[HlrResult]] = {}
+        # whether messages leave over HTTP now (the runtime wires the HTTP fallback's)
+        self.fallback_active: Callable[[], bool] = lambda: False
 
     async def async_send(
         self,
@@ -101,7 +104,7 @@ class Sending:
         outcomes: dict[str, _Outcome] = {}
         # With the link down the messages wait in the outbox; the caller (often an
         # automation) gets "queued" at once instead of being held for ``wait`` seconds.
-        if wait > 0 and specs and self._link.status.bound:
+        if wait > 0 and specs and (self._link.status.bound or self.fallback_active()):
             outcomes = await self._wait_for(specs, wait)
         results = [self._message_result(spec, outcomes.get(spec[SPEC_ID])) for spec in specs]
         if results and all(r["status"] == "failed" for r in results):
@@ -140,13 +143,15 @@ class Sending:
         """One message's entry of a send response."""
         if outcome is None:  # not finished: queued or sending; parts may have ids already
             started = self._outbox.started(spec[SPEC_ID])
-            outcome = ("queued", None if started is None else _first_id(started), None)
-        state, message_id, error = outcome
+            first = None if started is None else _first_id(started)
+            outcome = ("queued", first, None, None if first is None else "smpp")
+        state, message_id, error, via = outcome
         result: dict[str, Any] = {
             "recipient": spec[SPEC_RECIPIENT],
             "message_id": message_id,
             "parts": len(spec[SPEC_PARTS]),
             "status": state,
+            "via": via,
         }
         if state == "failed":
             result["error"] = error
@@ -161,6 +166,7 @@ class Sending:
                 message.state,
                 _first_id(message),
                 message.error,
+                message.via,
             )
             request.left -= 1
             if not request.left and not request.waiter.done():

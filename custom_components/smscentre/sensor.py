@@ -1,4 +1,5 @@
-"""Queued, sent and failed message counters."""
+"""Queued, sent and failed message counters; with the HTTP API, the balance and the messages
+sent over HTTP."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.sensor import (
+    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
@@ -13,7 +15,9 @@ from homeassistant.components.sensor import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .account import Account
 from .counters import Counters, signal_counters
 from .entity import SmscEntity
 from .runtime import SmscConfigEntry
@@ -48,6 +52,12 @@ SENSORS = (
         value=lambda c: c.failed,
     ),
 )
+SENT_OVER_HTTP = SmscSensorDescription(
+    key="sent_http",
+    translation_key="sent_http",
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    value=lambda c: c.sent_http,
+)
 
 
 async def async_setup_entry(
@@ -55,8 +65,16 @@ async def async_setup_entry(
     entry: SmscConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the counters."""
-    async_add_entities(SmscCounterSensor(entry, description) for description in SENSORS)
+    """Add the counters; the balance and the HTTP counter when the HTTP API is set up."""
+    entities: list[SensorEntity] = [
+        SmscCounterSensor(entry, description) for description in SENSORS
+    ]
+    runtime = entry.runtime_data
+    if runtime.account is not None:
+        entities.append(SmscBalanceSensor(entry, runtime.account))
+    if runtime.fallback is not None:
+        entities.append(SmscCounterSensor(entry, SENT_OVER_HTTP))
+    async_add_entities(entities)
 
 
 class SmscCounterSensor(SmscEntity, SensorEntity):
@@ -84,3 +102,32 @@ class SmscCounterSensor(SmscEntity, SensorEntity):
     @callback
     def _changed(self) -> None:
         self.async_write_ha_state()
+
+
+class SmscBalanceSensor(SmscEntity, CoordinatorEntity[Account], SensorEntity):
+    """The account's balance, in the currency the HTTP API names."""
+
+    _attr_translation_key = "balance"
+    _attr_device_class = SensorDeviceClass.MONETARY
+
+    def __init__(self, entry: SmscConfigEntry, account: Account) -> None:
+        """Follow the account's coordinator."""
+        SmscEntity.__init__(self, entry, "balance")
+        CoordinatorEntity.__init__(self, account)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the HTTP API does not answer."""
+        return super().available and self.coordinator.data is not None
+
+    @property
+    def native_value(self) -> float | None:
+        """The balance."""
+        data = self.coordinator.data
+        return None if data is None else data.balance
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """The currency the API names."""
+        data = self.coordinator.data
+        return None if data is None else data.currency

@@ -1,4 +1,5 @@
-"""Actions of SMS Center: one per channel, plus HLR lookup, ping and status query.
+"""Actions of SMS Center: one per channel, plus HLR lookup, ping and status query, and with
+the HTTP API the balance and the price of a message.
 
 Registered once in ``async_setup``. Each action resolves its config entry (``config_entry_id``,
 needed only when several accounts are loaded), hands the fields to the entry's runtime (which
@@ -24,6 +25,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
+from .account import Account
 from .const import DOMAIN
 from .errors import translated_error
 from .runtime import SmscConfigEntry, SmscRuntime
@@ -47,6 +49,8 @@ SERVICE_SEND_EMAIL = "send_email"
 SERVICE_HLR_LOOKUP = "hlr_lookup"
 SERVICE_PING = "ping"
 SERVICE_QUERY_STATUS = "query_status"
+SERVICE_GET_BALANCE = "get_balance"
+SERVICE_GET_COST = "get_cost"
 
 ATTR_RECIPIENTS = "recipients"
 ATTR_RECIPIENT = "recipient"
@@ -62,6 +66,7 @@ ATTR_BOT = "bot"
 ATTR_SUBJECT = "subject"
 ATTR_TIMEOUT = "timeout"
 ATTR_MESSAGE_ID = "message_id"
+ATTR_CHANNEL = "channel"
 
 PRIORITY_NORMAL = "normal"
 PRIORITY_URGENT = "urgent"
@@ -113,6 +118,16 @@ HLR_SCHEMA = vol.Schema(
     }
 )
 QUERY_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_MESSAGE_ID): cv.string})
+BALANCE_SCHEMA = vol.Schema(_ENTRY)
+COST_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        **_RECIPIENTS,
+        vol.Optional(ATTR_MESSAGE, default=""): cv.string,
+        vol.Optional(ATTR_CHANNEL, default=str(Channel.SMS)): vol.In([str(c) for c in Channel]),
+        vol.Optional(ATTR_SUBJECT): cv.string,
+    }
+)
 
 
 @callback
@@ -242,6 +257,30 @@ async def _async_query_status(call: ServiceCall) -> ServiceResponse:
     return await entry.runtime_data.sending.async_query(message_id)
 
 
+def _account(call: ServiceCall) -> Account:
+    """The account over HTTP of the call's entry; a translated error when it has none."""
+    entry = async_get_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    account = entry.runtime_data.account
+    if account is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="api_not_configured",
+            translation_placeholders={"title": entry.title},
+        )
+    return account
+
+
+async def _async_get_balance(call: ServiceCall) -> ServiceResponse:
+    return await _account(call).async_get_balance()
+
+
+async def _async_get_cost(call: ServiceCall) -> ServiceResponse:
+    fields = {key: call.data[key] for key in (ATTR_MESSAGE, ATTR_SUBJECT) if key in call.data}
+    return await _account(call).async_get_cost(
+        Channel(call.data[ATTR_CHANNEL]), call.data[ATTR_RECIPIENTS], fields
+    )
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions (once, from async_setup)."""
@@ -265,6 +304,20 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_QUERY_STATUS,
         _async_query_status,
         schema=QUERY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_BALANCE,
+        _async_get_balance,
+        schema=BALANCE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_COST,
+        _async_get_cost,
+        schema=COST_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
 

@@ -20,11 +20,17 @@ from homeassistant.const import (
 from homeassistant.util.ssl import client_context, client_context_no_verify
 
 from .const import (
+    CONF_API_PASSWORD,
+    CONF_API_URL,
     CONF_BACKUP_HOST,
     CONF_BACKUP_PORT,
+    CONF_BALANCE_INTERVAL,
+    CONF_BALANCE_WARNING,
     CONF_BIND_MODE,
     CONF_CONNECTIONS,
     CONF_ENQUIRE_LINK_INTERVAL,
+    CONF_HTTP_FALLBACK,
+    CONF_HTTP_FALLBACK_AFTER,
     CONF_ISO,
     CONF_MAX_PARTS,
     CONF_RECIPIENTS,
@@ -33,10 +39,13 @@ from .const import (
     CONF_SINGLE_STATUS,
     CONF_THROUGHPUT,
     CONF_WINDOW,
+    DEFAULT_API_URL,
     DEFAULT_BACKUP_HOST,
+    DEFAULT_BALANCE_INTERVAL,
     DEFAULT_BIND_MODE,
     DEFAULT_CONNECTIONS,
     DEFAULT_ENQUIRE_LINK_INTERVAL,
+    DEFAULT_HTTP_FALLBACK_AFTER,
     DEFAULT_MAX_PARTS,
     DEFAULT_THROUGHPUT,
     DEFAULT_WINDOW,
@@ -68,6 +77,40 @@ def tls_context(config: LinkConfig) -> ssl.SSLContext | None:
     return client_context() if config.verify_ssl else client_context_no_verify()
 
 
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """The account over HTTP: on when an API password is set."""
+
+    password: str
+    url: str
+    balance_interval: float  # minutes
+    balance_warning: float | None
+    fallback: bool
+    fallback_after: float  # seconds
+
+    def __repr__(self) -> str:
+        """No password in a repr."""
+        return f"ApiSettings(url={self.url!r}, fallback={self.fallback})"
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> ApiSettings | None:
+        """None when no API password is set (the HTTP API is off)."""
+        password = options.get(CONF_API_PASSWORD) or ""
+        if not password:
+            return None
+        warning = options.get(CONF_BALANCE_WARNING)
+        return cls(
+            password=password,
+            url=options.get(CONF_API_URL) or DEFAULT_API_URL,
+            balance_interval=float(options.get(CONF_BALANCE_INTERVAL, DEFAULT_BALANCE_INTERVAL)),
+            balance_warning=None if warning in (None, "") else float(warning),
+            fallback=bool(options.get(CONF_HTTP_FALLBACK, False)),
+            fallback_after=float(
+                options.get(CONF_HTTP_FALLBACK_AFTER, DEFAULT_HTTP_FALLBACK_AFTER)
+            ),
+        )
+
+
 @dataclass(slots=True)
 class EntryOptions:
     """The entry's settings, read once."""
@@ -81,6 +124,7 @@ class EntryOptions:
     throughput: float
     sender: str | None
     link: LinkConfig
+    api: ApiSettings | None = None
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry) -> EntryOptions:
@@ -115,6 +159,7 @@ class EntryOptions:
             throughput=float(options.get(CONF_THROUGHPUT, DEFAULT_THROUGHPUT)),
             sender=sender,
             link=link,
+            api=ApiSettings.from_options(options),
         )
 
     def send_settings(self) -> SendSettings:

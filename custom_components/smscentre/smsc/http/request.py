@@ -9,6 +9,7 @@ composition, so a message reads the same to its recipient whichever way it leave
 from __future__ import annotations
 
 from collections.abc import Sequence
+import hashlib
 
 from ..channels import COMMENT_SEPARATOR, Channel
 from ..encoding import decode_text
@@ -88,3 +89,14 @@ def send_params(channel: Channel | str, text: str, *, flash: bool = False) -> di
     else:
         params["mes"] = _strip(channel, text)
     return params
+
+
+def client_id_for(local_id: str) -> int:
+    """The id send.php gets for a message: the same for every attempt, after a restart too.
+
+    Derived from the local id, so a retry after a lost answer is the identical request the
+    provider refuses within a minute (and status.php finds by this id and the number).
+    """
+    low, high = FACTS.client_id.value
+    digest = hashlib.blake2b(local_id.encode(), digest_size=8).digest()
+    return low + int.from_bytes(digest, "big") % (high - low + 1)
