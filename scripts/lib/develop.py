@@ -4,7 +4,9 @@ Run through ``scripts/develop``. Without ``--smoke``: the simulator and ``hass -
 until Ctrl-C; the first run onboards an owner (``dev`` / ``dev``) and adds the account through
 the real config flow. With ``--smoke``: the same in a throw-away config folder, then, as a user
 would over the REST and websocket APIs, an SMS through ``smscentre.send_sms`` and through
-``notify.send_message``, an incoming SMS and a delivery report; exits non-zero on any failure.
+``notify.send_message``, an incoming SMS and a delivery report, then over the simulator's HTTP
+API the balance and, with every SMPP bind refused, one SMS through the HTTP fallback; exits
+non-zero on any failure.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ LOGIN = "dev"
 SMPP_PASSWORD = "devpass1"  # SMPP 3.4: at most 8 characters
 OWNER = {"name": "Developer", "username": "dev", "password": "dev"}
 DEFAULT_RECIPIENT = "+7 999 000-00-01"
+BALANCE = 250.0  # the simulator's HTTP API account
+FALLBACK_AFTER = 10  # s: the shortest the options allow
 START_TIMEOUT = 120.0
 STEP_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
@@ -110,7 +114,7 @@ class Child:
         return self.proc.returncode
 
 
-def start_simulator(state: Path, port: int, control_port: int) -> Child:
+def start_simulator(state: Path, port: int, control_port: int, api_port: int) -> Child:
     args = [
         sys.executable,
         "-m",
@@ -121,6 +125,10 @@ def start_simulator(state: Path, port: int, control_port: int) -> Child:
         str(control_port),
         "--account",
         f"{LOGIN}:{SMPP_PASSWORD}",
+        "--http-port",
+        str(api_port),
+        "--balance",
+        str(BALANCE),
     ]
     return Child("simulator", args, state / "smscsim.log", cwd=ROOT)
 
@@ -156,8 +164,8 @@ def prepare_config(config: Path) -> bool:
     return True
 
 
-def point_entries_at(config: Path, port: int) -> None:
-    """Before a start: move existing SMS Center entries to the simulator's current port."""
+def point_entries_at(config: Path, port: int, api_url: str) -> None:
+    """Before a start: move existing SMS Center entries to the simulator's current ports."""
     path = config / ".storage" / "core.config_entries"
     if not path.exists():
         return
@@ -167,6 +175,10 @@ def point_entries_at(config: Path, port: int) -> None:
         if entry["domain"] == DOMAIN and entry["data"].get("host") == "127.0.0.1":
             changed |= entry["data"].get("port") != port
             entry["data"]["port"] = port
+            options = entry.get("options") or {}
+            if str(options.get("api_url", "")).startswith("http://127.0.0.1:"):
+                changed |= options["api_url"] != api_url
+                options["api_url"] = api_url
     if changed:
         path.write_text(json.dumps(stored, indent=2))
 
@@ -301,18 +313,29 @@ class HomeAssistantClient:
         return result["result"]["entry_id"]
 
     async def set_options(self, entry_id: str, changes: dict[str, Any]) -> None:
-        """Save the options form with its current values plus `changes`."""
+        """Save the options form with its current values plus `changes` (flat option names,
+        put into the form's sections where they belong)."""
         form = await self.request(
             "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
         )
-        values: dict[str, Any] = {}
-        for field in form["data_schema"]:
-            suggested = (field.get("description") or {}).get("suggested_value")
-            if suggested is not None:
-                values[field["name"]] = suggested
-            elif "default" in field:
-                values[field["name"]] = field["default"]
-        values |= changes
+
+        def shown(fields: list[dict[str, Any]]) -> dict[str, Any]:
+            values: dict[str, Any] = {}
+            for field in fields:
+                name = field["name"]
+                if field.get("type") == "expandable":  # a section: its fields, nested
+                    values[name] = shown(field["schema"])
+                    continue
+                suggested = (field.get("description") or {}).get("suggested_value")
+                if suggested is not None:
+                    values[name] = suggested
+                elif "default" in field:
+                    values[name] = field["default"]
+                if name in changes:
+                    values[name] = changes[name]
+            return values
+
+        values = shown(form["data_schema"])
         result = await self.request(
             "POST", f"/api/config/config_entries/options/flow/{form['flow_id']}", values
         )
@@ -405,7 +428,7 @@ class Websocket:
 
 
 async def start_and_configure(
-    client: HomeAssistantClient, hass: Child, *, fresh: bool, sim_port: int
+    client: HomeAssistantClient, hass: Child, *, fresh: bool, sim_port: int, api_url: str
 ) -> str:
     """Wait for Home Assistant, log in (onboarding it first when new); return the entry id."""
 
@@ -425,8 +448,21 @@ async def start_and_configure(
         return entries[0]["entry_id"]
     entry_id = await client.add_account(sim_port)
     log("account added through the config flow")
-    await client.set_options(entry_id, {"recipients": [DEFAULT_RECIPIENT], "backup_host": ""})
-    log(f"options saved (default recipient {DEFAULT_RECIPIENT}, no backup server)")
+    await client.set_options(
+        entry_id,
+        {
+            "recipients": [DEFAULT_RECIPIENT],
+            "backup_host": "",
+            "api_password": SMPP_PASSWORD,  # the simulator's account takes it over HTTP too
+            "api_url": api_url,
+            "http_fallback": True,
+            "http_fallback_after": FALLBACK_AFTER,
+        },
+    )
+    log(
+        f"options saved (default recipient {DEFAULT_RECIPIENT}, no backup server, HTTP API"
+        f" at {api_url} with the fallback after {FALLBACK_AFTER} s)"
+    )
     return entry_id
 
 
@@ -559,8 +595,92 @@ async def smoke(client: HomeAssistantClient, control: str, entry_id: str) -> Non
 
         await wait_for("the Incoming message event entity", event_entity_fired)
         log("incoming message event entity fired")
+        await smoke_http(client, ws, control, entities)
     finally:
         await ws.close()
+
+
+async def smoke_http(
+    client: HomeAssistantClient, ws: Websocket, control: str, entities: dict[str, list[str]]
+) -> None:
+    """The account over HTTP: the balance, then one SMS over HTTP while SMPP is refused."""
+    session = client.session
+    balance = next((e for e in entities.get("sensor", []) if e.endswith("_balance")), None)
+    if balance is None:
+        raise SmokeFailure("no Balance sensor")
+
+    async def balance_read() -> dict[str, Any] | None:
+        state = await client.state(balance)
+        return state if state and state["state"] not in ("unknown", "unavailable") else None
+
+    state = await wait_for(f"{balance} to have a value", balance_read)
+    if float(state["state"]) != BALANCE or state["attributes"].get("unit_of_measurement") != "RUB":
+        raise SmokeFailure(f"{balance}: {state}")
+    log(f"{balance}: {state['state']} {state['attributes']['unit_of_measurement']}")
+    answer = await client.call(DOMAIN, "get_balance", {}, response=True)
+    log(f"smscentre.get_balance: {json.dumps(answer['service_response'])}")
+    if answer["service_response"] != {"balance": BALANCE, "currency": "RUB"}:
+        raise SmokeFailure(f"get_balance: {answer['service_response']}")
+
+    await ws.command({"type": "subscribe_events", "event_type": "smscentre_http_fallback"})
+    for kind in ("refuse_binds", "drop_all"):
+        async with session.post(f"{control}/fault", json={"kind": kind}) as resp:
+            if resp.status != 200:
+                raise SmokeFailure(f"simulator /fault {kind}: HTTP {resp.status}")
+    link = entities["binary_sensor"][0]
+
+    async def unbound() -> bool | None:
+        state = await client.state(link)
+        return True if state and state["state"] == "off" else None
+
+    await wait_for(f"{link} to be off (every bind refused)", unbound)
+    log(f"{link}: off, every SMPP bind refused")
+    started = time.monotonic()
+    answer = await client.call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": ["+7 999 123-45-67"], "message": "smoke: over http"},
+        response=True,
+    )
+    log(f"smscentre.send_sms while SMPP is refused: {json.dumps(answer['service_response'])}")
+    event = await ws.next_event(
+        "the HTTP fallback to start",
+        lambda e: e["event_type"] == "smscentre_http_fallback" and e["data"]["state"] == "started",
+    )
+    log(
+        f"smscentre_http_fallback after {time.monotonic() - started:.1f} s:"
+        f" {json.dumps(event['data'])}"
+    )
+
+    async def over_http() -> dict[str, Any] | None:
+        async with session.get(f"{control}/messages") as resp:
+            found = [m for m in await resp.json() if m["text"] == "smoke: over http"]
+        return found[0] if found else None
+
+    message = await wait_for("the message at the simulator's HTTP API", over_http)
+    if message["via"] != "http" or message["destination"] != "79991234567":
+        raise SmokeFailure(f"message over HTTP: {message}")
+    log(f"the simulator received it over HTTP: id {message['message_id']}")
+    answer = await client.call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": ["+7 999 123-45-68"], "message": "smoke: via http"},
+        response=True,
+    )
+    sent = answer["service_response"]["messages"][0]
+    if sent["status"] != "sent" or sent["via"] != "http" or not sent["message_id"]:
+        raise SmokeFailure(f"send_sms with the fallback active: {answer['service_response']}")
+    log(f"smscentre.send_sms with the fallback active: {json.dumps(sent)}")
+    async with session.post(f"{control}/fault", json={"kind": "clear"}) as resp:
+        if resp.status != 200:
+            raise SmokeFailure(f"simulator /fault clear: HTTP {resp.status}")
+    event = await ws.next_event(
+        "the HTTP fallback to stop once SMPP binds again",
+        lambda e: e["event_type"] == "smscentre_http_fallback" and e["data"]["state"] == "stopped",
+    )
+    log(f"smscentre_http_fallback: {json.dumps(event['data'])}")
+    if event["data"].get("sent") != 2:
+        raise SmokeFailure(f"the fallback sent {event['data'].get('sent')} messages, not 2")
 
 
 def integration_errors(config: Path) -> list[str]:
@@ -581,6 +701,7 @@ async def run(args: argparse.Namespace) -> int:
         config = Path(tempfile.mkdtemp(prefix="smscentre-smoke-"))
         state = config
         sim_port, control_port, http_port = free_port(), free_port(), free_port()
+        api_port = free_port()
     else:
         config = ROOT / "config"
         state = ROOT / ".develop"
@@ -589,10 +710,10 @@ async def run(args: argparse.Namespace) -> int:
             for item in config.iterdir():
                 if item.name != "configuration.yaml":
                     shutil.rmtree(item) if item.is_dir() else item.unlink()
-        sim_port, control_port = free_port(2775), free_port(8775)
+        sim_port, control_port, api_port = free_port(2775), free_port(8775), free_port(8780)
         http_port = args.port
     fresh = prepare_config(config)
-    point_entries_at(config, sim_port)
+    point_entries_at(config, sim_port, f"http://127.0.0.1:{api_port}")
 
     children: list[Child] = []
     ok = False
@@ -600,7 +721,7 @@ async def run(args: argparse.Namespace) -> int:
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     try:
-        sim = start_simulator(state, sim_port, control_port)
+        sim = start_simulator(state, sim_port, control_port, api_port)
         children.append(sim)
         control = f"http://127.0.0.1:{control_port}"
         write_http_config(config, http_port, args.host)
@@ -617,7 +738,10 @@ async def run(args: argparse.Namespace) -> int:
 
             await wait_for("the simulator", sim_up)
             client = HomeAssistantClient(session, base)
-            entry_id = await start_and_configure(client, hass, fresh=fresh, sim_port=sim_port)
+            api_url = f"http://127.0.0.1:{api_port}"  # as point_entries_at wrote it
+            entry_id = await start_and_configure(
+                client, hass, fresh=fresh, sim_port=sim_port, api_url=api_url
+            )
             if args.smoke:
                 async with asyncio.timeout(SMOKE_TIMEOUT):
                     await smoke(client, control, entry_id)
@@ -627,7 +751,8 @@ async def run(args: argparse.Namespace) -> int:
                     f"\nHome Assistant: http://{shown}:{http_port}/"
                     f"  (log in as {OWNER['username']} / {OWNER['password']})\n"
                     f"SMS Center simulator: SMPP 127.0.0.1:{sim_port},"
-                    f" login {LOGIN} / {SMPP_PASSWORD}; control API {control}\n"
+                    f" login {LOGIN} / {SMPP_PASSWORD}; control API {control};"
+                    f" HTTP API {api_url}/sys/ (balance {BALANCE:g} RUB)\n"
                     f"  messages sent:  curl -s {control}/messages\n"
                     f"  incoming SMS:   curl -s {control}/deliver -d "
                     """'{"source": "79995556677", "destination": "HomeDev", "text": "hi"}'\n"""
