@@ -16,24 +16,29 @@ from typing import Any
 ACCOUNT = ("bench", "benchpw")
 
 
-def _serve(conn: Connection) -> None:
-    asyncio.run(_main(conn))
+def _serve(conn: Connection, http: bool) -> None:
+    asyncio.run(_main(conn, http))
 
 
-async def _main(conn: Connection) -> None:
+async def _main(conn: Connection, http: bool) -> None:
     from smscsim import SmscSimulator
 
     sim = SmscSimulator(
         accounts={ACCOUNT[0]: ACCOUNT[1]},
         auto_receipts=False,
         inactivity_timeout=600.0,
-        history=0,  # counters only: the simulator's memory and GC stay flat at any volume
+        # counters only: the simulator's memory and GC stay flat at any volume; with the HTTP
+        # API every message is kept, to count each one's copies
+        history=None if http else 0,
+        http_port=0 if http else None,
     )
+    if sim.http is not None:
+        sim.http.balance = 1e9
     await sim.start()
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
     loop.add_reader(conn.fileno(), lambda: inbox.put_nowait(conn.recv()))
-    conn.send(sim.port)
+    conn.send((sim.port, None if sim.http is None else sim.http.port))
     while True:
         name, kwargs = await inbox.get()
         if name == "stop":
@@ -76,6 +81,14 @@ async def _command(sim: Any, name: str, kwargs: dict[str, Any]) -> Any:
         return None
     if name == "inject":
         return await _inject(sim, **kwargs)
+    if name == "copies":  # (destination, text) -> how many times it arrived, by way
+        copies: dict[str, int] = {}
+        ways = {"smpp": 0, "http": 0}
+        for message in sim.messages():
+            key = f"{message.destination} {message.text}"
+            copies[key] = copies.get(key, 0) + 1
+            ways[message.via] += 1
+        return {"distinct": len(copies), "copies": sum(copies.values()), "ways": ways}
     raise ValueError(f"unknown command {name}")
 
 
@@ -99,13 +112,16 @@ async def _inject(sim: Any, count: int, rate: float, source: str, destination: s
 class SimProcess:
     """Start/stop the child and call its commands."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, http: bool = False) -> None:
+        """``http``: the provider's HTTP API too (``http_port``), every message kept."""
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self._process = ctx.Process(target=_serve, args=(child, http), daemon=True)
         self._process.start()
         child.close()
-        self.port: int = self._conn.recv()
+        self.port: int
+        self.http_port: int | None
+        self.port, self.http_port = self._conn.recv()
 
     async def call(self, name: str, **kwargs: Any) -> Any:
         """Run a command in the child; the reply is awaited off the event loop."""
