@@ -6,7 +6,11 @@ import pytest
 
 from custom_components.smscentre.smsc.channels import Channel, compose
 from custom_components.smscentre.smsc.encoding import encode_text
-from custom_components.smscentre.smsc.http.request import message_text, send_params
+from custom_components.smscentre.smsc.http.request import (
+    client_id_for,
+    message_text,
+    send_params,
+)
 
 
 @pytest.mark.parametrize(
@@ -29,3 +33,11 @@ def test_flash_goes_with_sms_only() -> None:
     assert send_params(Channel.SMS, "x", flash=True) == {"mes": "x", "flash": "1"}
     assert send_params(Channel.SMS, "x") == {"mes": "x"}
     assert send_params(Channel.VIBER, "__VIBER__: x", flash=True) == {"viber": "1", "mes": "x"}
+
+
+def test_client_id_is_stable_and_in_range() -> None:
+    """The same local id gives the same id on every attempt (after a restart too)."""
+    ids = {client_id_for(f"{i:032x}") for i in range(2000)}
+    assert len(ids) == 2000  # no two of these alike
+    assert all(1 <= i <= 2**31 - 1 for i in ids)
+    assert client_id_for("abc") == client_id_for("abc") == 1699462925
