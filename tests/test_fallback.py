@@ -334,3 +334,38 @@ async def test_setup_with_smpp_refused_and_fallback_on(
     }
     assert entry.runtime_data.tracker.get(sent.message_id) is not None
     await unload_entry(hass, entry)
+
+
+async def test_a_message_the_api_refuses_fails(drill: Drill) -> None:
+    """The API refuses a message itself (an invalid number): it fails, and says so; the
+    others go."""
+    http = drill.sim.http
+    assert http is not None
+    await drill.refuse_smpp()
+    texts = await drill.queue(3, "refusedmsg")
+    http.fail(7)
+    drill.advance(AFTER + 1)
+    await _until(drill.hass, lambda: drill.runtime.outbox.queued == 0)
+    [failed] = [e for e in drill.events if e["state"] == "failed"]
+    assert (failed["error"], failed["code"], failed["channel"]) == ("api_invalid_number", 7, "sms")
+    assert [drill.sim.count_text(t) for t in texts] == [0, 1, 1]
+    assert drill.runtime.outbox.failed_total == 1
+    assert drill.fallback.failed_total == 1
+
+
+async def test_too_many_requests_waits_and_sends_once(drill: Drill) -> None:
+    """Error 9 for a message never sent before is "too many requests": it was not sent; the
+    fallback pauses, then sends everything once."""
+    http = drill.sim.http
+    assert http is not None
+    await drill.refuse_smpp()
+    texts = await drill.queue(2, "toomany")
+    http.fail(9)
+    drill.advance(AFTER + 1)
+    await _until(drill.hass, lambda: "paused" in drill.states())
+    paused = drill.events[drill.states().index("paused")]
+    assert paused["error"] == "api_duplicate"
+    assert drill.runtime.outbox.queued == 2
+    drill.advance(11)
+    await _until(drill.hass, lambda: drill.runtime.outbox.queued == 0)
+    drill.assert_each_once(texts)
