@@ -37,6 +37,11 @@ from custom_components.smscentre.config_flow import nest_options
 from custom_components.smscentre.const import (
     CONF_API_PASSWORD,
     CONF_API_URL,
+    CONF_ASSIST_AGENT,
+    CONF_ASSIST_PIN,
+    CONF_ASSIST_REPLIES_PER_HOUR,
+    CONF_ASSIST_REPLY_PARTS,
+    CONF_ASSIST_SENDERS,
     CONF_BACKUP_HOST,
     CONF_BACKUP_PORT,
     CONF_BALANCE_INTERVAL,
@@ -108,6 +113,11 @@ OPTIONS_INPUT: dict[str, Any] = {
     CONF_BALANCE_INTERVAL: 30.0,
     CONF_HTTP_FALLBACK: False,
     CONF_HTTP_FALLBACK_AFTER: 120.0,
+    CONF_ASSIST_SENDERS: ["+7 999 123-45-67", "8 999 765-43-21"],
+    CONF_ASSIST_AGENT: "conversation.home_assistant",
+    CONF_ASSIST_PIN: " 4711 ",
+    CONF_ASSIST_REPLY_PARTS: 3.0,
+    CONF_ASSIST_REPLIES_PER_HOUR: 10.0,
 }
 
 PROBE_ERRORS = [
@@ -723,10 +733,22 @@ async def test_options_flow(
         CONF_BALANCE_WARNING: None,
         CONF_HTTP_FALLBACK: False,
         CONF_HTTP_FALLBACK_AFTER: 120,
+        CONF_ASSIST_SENDERS: ["79991234567", "79997654321"],
+        CONF_ASSIST_AGENT: "conversation.home_assistant",
+        CONF_ASSIST_PIN: "4711",
+        CONF_ASSIST_REPLY_PARTS: 3,
+        CONF_ASSIST_REPLIES_PER_HOUR: 10,
     }
     assert result["data"] == expected
     assert mock_config_entry.options == expected
-    for key in (CONF_MAX_PARTS, CONF_CONNECTIONS, CONF_WINDOW, CONF_BACKUP_PORT):
+    for key in (
+        CONF_MAX_PARTS,
+        CONF_CONNECTIONS,
+        CONF_WINDOW,
+        CONF_BACKUP_PORT,
+        CONF_ASSIST_REPLY_PARTS,
+        CONF_ASSIST_REPLIES_PER_HOUR,
+    ):
         assert type(mock_config_entry.options[key]) is int
     assert mock_setup_entry.await_count == 2  # reloaded
 
@@ -740,7 +762,15 @@ async def test_options_flow_empty_optional_fields(
     user_input = {
         key: value
         for key, value in OPTIONS_INPUT.items()
-        if key not in (CONF_RECIPIENTS, CONF_BACKUP_HOST, CONF_BACKUP_PORT, CONF_WEBHOOK_SECRET)
+        if key
+        not in (
+            CONF_RECIPIENTS,
+            CONF_BACKUP_HOST,
+            CONF_BACKUP_PORT,
+            CONF_WEBHOOK_SECRET,
+            CONF_ASSIST_SENDERS,
+            CONF_ASSIST_PIN,
+        )
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], nest_options(user_input)
@@ -750,6 +780,8 @@ async def test_options_flow_empty_optional_fields(
     assert result["data"][CONF_BACKUP_HOST] == ""
     assert result["data"][CONF_BACKUP_PORT] is None
     assert result["data"][CONF_WEBHOOK_SECRET] == ""
+    assert result["data"][CONF_ASSIST_SENDERS] == []  # conversations by SMS off
+    assert result["data"][CONF_ASSIST_PIN] == ""
 
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
@@ -777,6 +809,14 @@ async def test_options_flow_empty_optional_fields(
             {},
         ),
         ({CONF_BACKUP_HOST: "backup host"}, {CONF_BACKUP_HOST: "invalid_host"}, {}),
+        (
+            {CONF_ASSIST_SENDERS: ["+7 999 123-45-67", "HomeDev"]},
+            {CONF_ASSIST_SENDERS: "invalid_assist_sender"},
+            {"sender": "HomeDev"},
+        ),
+        ({CONF_ASSIST_PIN: "12 34"}, {CONF_ASSIST_PIN: "invalid_assist_pin"}, {}),
+        ({CONF_ASSIST_PIN: "пин1"}, {CONF_ASSIST_PIN: "invalid_assist_pin"}, {}),
+        ({CONF_ASSIST_PIN: "1" * 17}, {CONF_ASSIST_PIN: "invalid_assist_pin"}, {}),
     ],
 )
 async def test_options_flow_errors(

@@ -245,7 +245,9 @@ async def test_the_password_is_masked_in_every_module_log(
 
 async def test_diagnostics_redact_secrets(hass: HomeAssistant, sim: SmscSimulator) -> None:
     """Password, login and numbers never reach diagnostics."""
-    entry = make_entry(sim, recipients=["79991234567"])
+    entry = make_entry(
+        sim, recipients=["79991234567"], assist_senders=["79997654321"], assist_pin="Pin4711"
+    )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -253,6 +255,8 @@ async def test_diagnostics_redact_secrets(hass: HomeAssistant, sim: SmscSimulato
     text = repr(diagnostics)
     assert PASSWORD not in text
     assert "79991234567" not in text
+    assert "79997654321" not in text
+    assert "Pin4711" not in text
     assert "'test'" not in text
     assert diagnostics["runtime"]["link"]["state"] == "bound"
     assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"

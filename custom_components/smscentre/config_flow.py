@@ -30,6 +30,7 @@ from homeassistant.helpers import translation
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    ConversationAgentSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -46,6 +47,11 @@ from .const import (
     BIND_MODES,
     CONF_API_PASSWORD,
     CONF_API_URL,
+    CONF_ASSIST_AGENT,
+    CONF_ASSIST_PIN,
+    CONF_ASSIST_REPLIES_PER_HOUR,
+    CONF_ASSIST_REPLY_PARTS,
+    CONF_ASSIST_SENDERS,
     CONF_BACKUP_HOST,
     CONF_BACKUP_PORT,
     CONF_BALANCE_INTERVAL,
@@ -66,6 +72,7 @@ from .const import (
     CONF_WEBHOOK_HASH,
     CONF_WEBHOOK_SECRET,
     CONF_WINDOW,
+    DEFAULT_ASSIST_AGENT,
     DEFAULT_HOST,
     DEFAULT_OPTIONS,
     DEFAULT_PORT,
@@ -88,6 +95,7 @@ from .const import (
     WEBHOOK_HASHES,
 )
 from .settings import entry_link_config, tls_context
+from .smsc.assist_gate import MAX_REPLIES_PER_HOUR, MAX_REPLY_PARTS, PIN_PATTERN
 from .smsc.channels import normalize_sender, unique_phones
 from .smsc.errors import AuthFailed, BindRefused, CannotConnect, InvalidInput, TlsError
 from .smsc.http.api import HttpApi
@@ -170,6 +178,8 @@ SECTION_SENDING = "sending"
 SECTION_CONNECTION = "connection"
 SECTION_WEBHOOK = "webhook"
 SECTION_HTTP_API = "http_api"
+SECTION_ASSIST = "assist"
+_PHONES_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.TEL, multiple=True))
 OPTION_SECTIONS: dict[str, dict[vol.Marker, Any]] = {
     SECTION_SENDING: {
         vol.Required(CONF_REGISTERED_DELIVERY): BooleanSelector(),
@@ -205,12 +215,19 @@ OPTION_SECTIONS: dict[str, dict[vol.Marker, Any]] = {
             MIN_HTTP_FALLBACK_AFTER, MAX_HTTP_FALLBACK_AFTER
         ),
     },
+    SECTION_ASSIST: {
+        vol.Optional(CONF_ASSIST_SENDERS): _PHONES_SELECTOR,
+        vol.Required(CONF_ASSIST_AGENT): ConversationAgentSelector(),
+        vol.Optional(CONF_ASSIST_PIN): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        ),
+        vol.Required(CONF_ASSIST_REPLY_PARTS): _number(1, MAX_REPLY_PARTS),
+        vol.Required(CONF_ASSIST_REPLIES_PER_HOUR): _number(1, MAX_REPLIES_PER_HOUR),
+    },
 }
 OPTIONS_SCHEMA = vol.Schema(
     {
-        vol.Optional(CONF_RECIPIENTS): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEL, multiple=True)
-        ),
+        vol.Optional(CONF_RECIPIENTS): _PHONES_SELECTOR,
         **{
             vol.Required(name): section(vol.Schema(fields), {"collapsed": True})
             for name, fields in OPTION_SECTIONS.items()
@@ -330,6 +347,7 @@ def _validate_options(
     if secret and not _WEBHOOK_SECRET.fullmatch(secret):
         errors[CONF_WEBHOOK_SECRET] = "invalid_webhook_secret"
     _validate_api_options(user_input, options, errors)
+    _validate_assist_options(user_input, options, errors, placeholders)
     return options, errors, placeholders
 
 
@@ -351,6 +369,26 @@ def _validate_api_options(
     options[CONF_HTTP_FALLBACK_AFTER] = int(user_input[CONF_HTTP_FALLBACK_AFTER])
     if fallback and not password:
         errors[CONF_API_PASSWORD] = "api_password_required"
+
+
+def _validate_assist_options(
+    user_input: Mapping[str, Any],
+    options: dict[str, Any],
+    errors: dict[str, str],
+    placeholders: dict[str, str],
+) -> None:
+    """The Assist section: numbers only (a sender name can be set by anyone), a PIN one can
+    type, the numbers as numbers."""
+    options[CONF_ASSIST_SENDERS], invalid = unique_phones(user_input.get(CONF_ASSIST_SENDERS, []))
+    if invalid:
+        errors[CONF_ASSIST_SENDERS] = "invalid_assist_sender"
+        placeholders.setdefault("sender", invalid[0])
+    options[CONF_ASSIST_AGENT] = user_input.get(CONF_ASSIST_AGENT) or DEFAULT_ASSIST_AGENT
+    options[CONF_ASSIST_PIN] = pin = user_input.get(CONF_ASSIST_PIN, "").strip()
+    if pin and not PIN_PATTERN.fullmatch(pin):
+        errors[CONF_ASSIST_PIN] = "invalid_assist_pin"
+    options[CONF_ASSIST_REPLY_PARTS] = int(user_input[CONF_ASSIST_REPLY_PARTS])
+    options[CONF_ASSIST_REPLIES_PER_HOUR] = int(user_input[CONF_ASSIST_REPLIES_PER_HOUR])
 
 
 async def async_check_api(
@@ -486,7 +524,8 @@ class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class SmscOptionsFlow(OptionsFlowWithReload):
-    """Tune the link, sending and the webhook; saving reloads the entry (a new bind)."""
+    """Tune the link, sending, the webhook and Assist by SMS; saving reloads the entry (a new
+    bind)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and check every option."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from .smsc.assist_gate import DEFAULT_REPLIES_PER_HOUR, DEFAULT_REPLY_PARTS
 from .smsc.http.provider import FACTS
 
 DOMAIN: Final = "smscentre"
@@ -55,6 +56,14 @@ CONF_BALANCE_INTERVAL: Final = "balance_interval"
 CONF_BALANCE_WARNING: Final = "balance_warning"
 CONF_HTTP_FALLBACK: Final = "http_fallback"
 CONF_HTTP_FALLBACK_AFTER: Final = "http_fallback_after"
+# Conversations with Assist by SMS (off while no sender is allowed)
+CONF_ASSIST_SENDERS: Final = "assist_senders"
+CONF_ASSIST_AGENT: Final = "assist_agent"
+CONF_ASSIST_PIN: Final = "assist_pin"
+CONF_ASSIST_REPLY_PARTS: Final = "assist_reply_parts"
+CONF_ASSIST_REPLIES_PER_HOUR: Final = "assist_replies_per_hour"
+# conversation.HOME_ASSISTANT_AGENT: Home Assistant's own agent
+DEFAULT_ASSIST_AGENT: Final = "conversation.home_assistant"
 
 BIND_MODES: Final = ("transceiver", "receiver", "transmitter")
 DEFAULT_BIND_MODE: Final = "transceiver"
@@ -87,7 +96,8 @@ MAX_PASSWORD_LENGTH: Final = 8  # password
 PROBE_TIMEOUT: Final = 10.0
 
 # Options of a new entry; `backup_port` None = the primary's port, `backup_host` "" = no
-# failover, `webhook_secret` "" = none. Copy before use: `recipients` is a list.
+# failover, `webhook_secret` "" = none, `assist_senders` [] = no conversations by SMS. Copy
+# before use: `recipients` and `assist_senders` are lists.
 DEFAULT_OPTIONS: Final[dict[str, Any]] = {
     CONF_BIND_MODE: DEFAULT_BIND_MODE,
     CONF_ISO: False,
@@ -110,6 +120,11 @@ DEFAULT_OPTIONS: Final[dict[str, Any]] = {
     CONF_BALANCE_WARNING: None,
     CONF_HTTP_FALLBACK: False,
     CONF_HTTP_FALLBACK_AFTER: DEFAULT_HTTP_FALLBACK_AFTER,
+    CONF_ASSIST_SENDERS: [],
+    CONF_ASSIST_AGENT: DEFAULT_ASSIST_AGENT,
+    CONF_ASSIST_PIN: "",
+    CONF_ASSIST_REPLY_PARTS: DEFAULT_REPLY_PARTS,
+    CONF_ASSIST_REPLIES_PER_HOUR: DEFAULT_REPLIES_PER_HOUR,
 }
 
 # Bus events
@@ -118,3 +133,4 @@ EVENT_DELIVERY_REPORT: Final = "smscentre_delivery_report"
 EVENT_HLR_RESULT: Final = "smscentre_hlr_result"
 EVENT_CALL_CONFIRMATION: Final = "smscentre_call_confirmation"
 EVENT_HTTP_FALLBACK: Final = "smscentre_http_fallback"
+EVENT_CONVERSATION: Final = "smscentre_conversation"

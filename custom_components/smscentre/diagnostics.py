@@ -8,7 +8,14 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_API_PASSWORD, CONF_RECIPIENTS, CONF_SENDER, CONF_WEBHOOK_SECRET
+from .const import (
+    CONF_API_PASSWORD,
+    CONF_ASSIST_PIN,
+    CONF_ASSIST_SENDERS,
+    CONF_RECIPIENTS,
+    CONF_SENDER,
+    CONF_WEBHOOK_SECRET,
+)
 from .runtime import SmscConfigEntry
 
 TO_REDACT = {
@@ -19,6 +26,8 @@ TO_REDACT = {
     CONF_RECIPIENTS,
     CONF_WEBHOOK_ID,
     CONF_WEBHOOK_SECRET,
+    CONF_ASSIST_SENDERS,
+    CONF_ASSIST_PIN,
     "unique_id",
     "title",
     "recipient",

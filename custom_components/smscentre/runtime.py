@@ -2,9 +2,9 @@
 
 The runtime builds the core's parts (outbox, sent-message map, provider rules, SMPP link and
 receiver, HTTP API client) and the Home Assistant layer's (sending, dispatch, health, counters,
-persistence, the webhook, the account's balance, the HTTP fallback), connects their
-callbacks, and starts and stops them. It holds no behaviour of its own: each job lives in its
-module (see docs/ARCHITECTURE.md).
+persistence, the webhook, the account's balance, the HTTP fallback, conversations with
+Assist), connects their callbacks, and starts and stops them. It holds no behaviour of its
+own: each job lives in its module (see docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 
 from .account import Account
+from .assist import SmsConversations
 from .const import (
     API_TIMEOUT,
     CONF_WEBHOOK_ENABLED,
@@ -107,6 +108,9 @@ class SmscRuntime:
         self.fallback: HttpFallback | None = None
         if options.api is not None:
             self._wire_http_api(options.api)
+        self.conversations = self._conversations()
+        if self.conversations is not None:
+            self.dispatcher.listen_incoming(self.conversations.incoming)
 
         self.store = entry_store(hass, entry_id, STORE_OUTBOX)
         self.sent_store = entry_store(hass, entry_id, STORE_SENT)
@@ -166,6 +170,22 @@ class SmscRuntime:
             tracker=self.tracker,
         )
 
+    def _conversations(self) -> SmsConversations | None:
+        """Conversations with Assist by SMS, when the options allow a sender."""
+        options = self.options
+        if not options.assist.enabled:
+            return None
+        return SmsConversations(
+            self.hass,
+            self.entry,
+            options.assist,
+            agent_id=options.assist_agent,
+            sending=self.sending,
+            own_sender=options.sender,
+            max_parts=options.max_parts,
+            iso=options.iso,
+        )
+
     @property
     def counters(self) -> Counters:
         """What the counter sensors show."""
@@ -204,6 +224,8 @@ class SmscRuntime:
             self._fallback_task = self.entry.async_create_background_task(
                 self.hass, self.fallback.run(), f"{DOMAIN} HTTP fallback {self.entry.title}"
             )
+        if self.conversations is not None:
+            await self.conversations.async_start()
 
     async def async_stop(self) -> None:
         """Unbind, stop timers and the webhook, flush what is kept to disk."""

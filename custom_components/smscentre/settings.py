@@ -1,4 +1,5 @@
-"""An entry's settings, read once: the SMPP connection and how messages are sent."""
+"""An entry's settings, read once: the SMPP connection, how messages are sent, and who may
+talk to Assist by SMS."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ from homeassistant.util.ssl import client_context, client_context_no_verify
 from .const import (
     CONF_API_PASSWORD,
     CONF_API_URL,
+    CONF_ASSIST_AGENT,
+    CONF_ASSIST_PIN,
+    CONF_ASSIST_REPLIES_PER_HOUR,
+    CONF_ASSIST_REPLY_PARTS,
+    CONF_ASSIST_SENDERS,
     CONF_BACKUP_HOST,
     CONF_BACKUP_PORT,
     CONF_BALANCE_INTERVAL,
@@ -40,6 +46,7 @@ from .const import (
     CONF_THROUGHPUT,
     CONF_WINDOW,
     DEFAULT_API_URL,
+    DEFAULT_ASSIST_AGENT,
     DEFAULT_BACKUP_HOST,
     DEFAULT_BALANCE_INTERVAL,
     DEFAULT_BIND_MODE,
@@ -50,6 +57,7 @@ from .const import (
     DEFAULT_THROUGHPUT,
     DEFAULT_WINDOW,
 )
+from .smsc.assist_gate import DEFAULT_REPLIES_PER_HOUR, DEFAULT_REPLY_PARTS, AssistSettings
 from .smsc.channels import unique_phones
 from .smsc.prepare import SendSettings
 from .smsc.smpp.config import LinkConfig, build_system_type
@@ -124,6 +132,8 @@ class EntryOptions:
     throughput: float
     sender: str | None
     link: LinkConfig
+    assist: AssistSettings
+    assist_agent: str
     api: ApiSettings | None = None
 
     @classmethod
@@ -160,6 +170,15 @@ class EntryOptions:
             sender=sender,
             link=link,
             api=ApiSettings.from_options(options),
+            assist=AssistSettings(
+                senders=tuple(options.get(CONF_ASSIST_SENDERS) or ()),
+                pin=options.get(CONF_ASSIST_PIN) or "",
+                reply_parts=int(options.get(CONF_ASSIST_REPLY_PARTS, DEFAULT_REPLY_PARTS)),
+                replies_per_hour=int(
+                    options.get(CONF_ASSIST_REPLIES_PER_HOUR, DEFAULT_REPLIES_PER_HOUR)
+                ),
+            ),
+            assist_agent=options.get(CONF_ASSIST_AGENT) or DEFAULT_ASSIST_AGENT,
         )
 
     def send_settings(self) -> SendSettings:
