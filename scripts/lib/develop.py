@@ -4,9 +4,10 @@ Run through ``scripts/develop``. Without ``--smoke``: the simulator and ``hass -
 until Ctrl-C; the first run onboards an owner (``dev`` / ``dev``) and adds the account through
 the real config flow. With ``--smoke``: the same in a throw-away config folder, then, as a user
 would over the REST and websocket APIs, an SMS through ``smscentre.send_sms`` and through
-``notify.send_message``, an incoming SMS and a delivery report, then over the simulator's HTTP
-API the balance and, with every SMPP bind refused, one SMS through the HTTP fallback; exits
-non-zero on any failure.
+``notify.send_message``, an incoming SMS and a delivery report, a conversation with Assist by
+SMS (the allowed phone turns the demo light on and asks about it; a stranger gets nothing),
+then over the simulator's HTTP API the balance and, with every SMPP bind refused, one SMS
+through the HTTP fallback; exits non-zero on any failure.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ OWNER = {"name": "Developer", "username": "dev", "password": "dev"}
 DEFAULT_RECIPIENT = "+7 999 000-00-01"
 BALANCE = 250.0  # the simulator's HTTP API account
 FALLBACK_AFTER = 10  # s: the shortest the options allow
+# The phone allowed to talk to Assist by SMS, and one that is not
+ASSIST_PHONE = "79991112233"
+STRANGER_PHONE = "79994445566"
+DEMO_LIGHT = "light.demo_light"  # config/configuration.yaml
 START_TIMEOUT = 120.0
 STEP_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
@@ -457,11 +462,13 @@ async def start_and_configure(
             "api_url": api_url,
             "http_fallback": True,
             "http_fallback_after": FALLBACK_AFTER,
+            "assist_senders": [ASSIST_PHONE],
         },
     )
     log(
         f"options saved (default recipient {DEFAULT_RECIPIENT}, no backup server, HTTP API"
-        f" at {api_url} with the fallback after {FALLBACK_AFTER} s)"
+        f" at {api_url} with the fallback after {FALLBACK_AFTER} s, +{ASSIST_PHONE} may talk"
+        " to Assist by SMS)"
     )
     return entry_id
 
@@ -595,6 +602,7 @@ async def smoke(client: HomeAssistantClient, control: str, entry_id: str) -> Non
 
         await wait_for("the Incoming message event entity", event_entity_fired)
         log("incoming message event entity fired")
+        await assist_smoke(client, ws, control)
         await smoke_http(client, ws, control, entities)
     finally:
         await ws.close()
@@ -683,6 +691,65 @@ async def smoke_http(
         raise SmokeFailure(f"the fallback sent {event['data'].get('sent')} messages, not 2")
 
 
+async def assist_smoke(client: HomeAssistantClient, ws: Websocket, control: str) -> None:
+    """Talk to Assist by SMS: the allowed phone turns the demo light on and asks about it, and
+    gets the answers; a stranger's SMS does nothing."""
+    session = client.session
+    await ws.command({"type": "subscribe_events", "event_type": "smscentre_conversation"})
+    await client.call("light", "turn_off", {"entity_id": DEMO_LIGHT})
+
+    async def deliver(source: str, text: str) -> None:
+        async with session.post(
+            f"{control}/deliver", json={"source": source, "destination": "HomeDev", "text": text}
+        ) as resp:
+            if resp.status != 200:
+                raise SmokeFailure(f"simulator /deliver: HTTP {resp.status} {await resp.text()}")
+
+    async def texts_to(number: str) -> list[str]:
+        async with session.get(f"{control}/messages") as resp:
+            return [m["text"] for m in await resp.json() if m["destination"] == number]
+
+    # a stranger first: only the usual incoming event
+    await deliver(STRANGER_PHONE, "turn on the demo light")
+    await ws.next_event(
+        "the stranger's incoming SMS",
+        lambda e: (
+            e["event_type"] == "smscentre_incoming_sms"
+            and e["data"].get("sender") == STRANGER_PHONE
+        ),
+    )
+    answers: list[str] = []
+    for text, response_type in (
+        ("turn on the demo light", "action_done"),
+        ("what is the state of the demo light?", "query_answer"),
+    ):
+        await deliver(ASSIST_PHONE, text)
+        event = await ws.next_event(
+            f"the conversation {text!r}", lambda e: e["event_type"] == "smscentre_conversation"
+        )
+        data = event["data"]
+        log(f"smscentre_conversation: {json.dumps(data, ensure_ascii=False)}")
+        if data.get("sender") != ASSIST_PHONE:
+            raise SmokeFailure(f"a conversation with {data.get('sender')}: {data}")
+        if data.get("response_type") != response_type or not data.get("replied"):
+            raise SmokeFailure(f"the agent answered {text!r} with {data}")
+        answers.append(data["reply"])
+        state = await client.state(DEMO_LIGHT)
+        if not state or state["state"] != "on":
+            raise SmokeFailure(f"{DEMO_LIGHT} after {text!r}: {state}")
+
+    async def answered() -> bool | None:
+        return True if await texts_to(ASSIST_PHONE) == answers else None
+
+    await wait_for("the answers at the simulator", answered)
+    log(f"answers by SMS to +{ASSIST_PHONE}: {answers}")
+    if not answers[1].endswith(" on"):
+        raise SmokeFailure(f"the state of the demo light answered as {answers[1]!r}")
+    if stranger := await texts_to(STRANGER_PHONE):
+        raise SmokeFailure(f"the stranger got answers: {stranger}")
+    log("the stranger's SMS did nothing")
+
+
 def integration_errors(config: Path) -> list[str]:
     """ERROR lines (and worse) logged by the integration or its library."""
     path = config / "home-assistant.log"
@@ -756,6 +823,9 @@ async def run(args: argparse.Namespace) -> int:
                     f"  messages sent:  curl -s {control}/messages\n"
                     f"  incoming SMS:   curl -s {control}/deliver -d "
                     """'{"source": "79995556677", "destination": "HomeDev", "text": "hi"}'\n"""
+                    f"  talk to Assist: curl -s {control}/deliver -d "
+                    f"""'{{"source": "{ASSIST_PHONE}", "destination": "HomeDev","""
+                    """ "text": "turn on the demo light"}'\n"""
                     f"Logs: {config}/home-assistant.log, {state}/smscsim.log."
                     " Ctrl-C stops both.\n",
                     flush=True,
