@@ -107,7 +107,7 @@ OPTIONS_INPUT: dict[str, Any] = {
     CONF_BACKUP_HOST: " backup.example.com ",
     CONF_BACKUP_PORT: 3701.0,
     CONF_WEBHOOK_ENABLED: True,
-    CONF_WEBHOOK_SECRET: "My_secret-1",
+    CONF_WEBHOOK_SECRET: "My_secret-1-long-enough",
     CONF_WEBHOOK_HASH: "sha1",
     CONF_API_URL: " https://api.example.org/ ",
     CONF_BALANCE_INTERVAL: 30.0,
@@ -207,8 +207,8 @@ async def test_user_flow(hass: HomeAssistant, mock_probe: AsyncMock) -> None:
     result = await _start_user(hass)
     assert _suggested(result) == {
         CONF_HOST: DEFAULT_HOST,
-        CONF_PORT: 3700,
-        CONF_SSL: False,
+        CONF_PORT: 3443,  # TLS by default
+        CONF_SSL: True,
         CONF_VERIFY_SSL: True,
     }
 
@@ -235,8 +235,11 @@ async def test_user_flow_minimal(hass: HomeAssistant, mock_probe: AsyncMock) -> 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_USERNAME] == "MyHome"
     assert result["data"][CONF_SENDER] == ""
-    assert result["data"][CONF_PORT] == 3700
-    mock_probe.assert_awaited_once_with(_link(password="12345678"), ssl_context=None, timeout=10.0)
+    assert result["data"][CONF_PORT] == 3443
+    assert result["data"][CONF_SSL] is True
+    mock_probe.assert_awaited_once_with(
+        _link(password="12345678", port=3443, ssl=True), ssl_context=client_context(), timeout=10.0
+    )
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -725,7 +728,7 @@ async def test_options_flow(
         CONF_BACKUP_HOST: "backup.example.com",
         CONF_BACKUP_PORT: 3701,
         CONF_WEBHOOK_ENABLED: True,
-        CONF_WEBHOOK_SECRET: "My_secret-1",
+        CONF_WEBHOOK_SECRET: "My_secret-1-long-enough",
         CONF_WEBHOOK_HASH: "sha1",
         CONF_API_PASSWORD: "",
         CONF_API_URL: "https://api.example.org",

@@ -745,7 +745,7 @@ RAISED_KEYS: dict[str, set[str]] = {
     "multiple_entries": {"titles"},
     "no_entries": set(),
     "invalid_sender": {"sender", "max_alpha", "max_digits"},
-    "invalid_message_id": set(),
+    "invalid_message_id": {"max"},
     "invalid_channel": {"channel", "channels"},
     "invalid_priority": {"priority", "priorities"},
     "invalid_notify_data": {"error"},

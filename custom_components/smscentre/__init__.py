@@ -17,7 +17,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN, MAX_PASSWORD_LENGTH
+from .const import CONF_WEBHOOK_SECRET, DOMAIN, MAX_PASSWORD_LENGTH
 from .legacy_notify import async_load_legacy_service
 from .runtime import SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
@@ -25,7 +25,9 @@ from .settings import EntryOptions
 from .smsc.errors import AuthFailed, InvalidInput, LinkError
 from .smsc.redact import AIOSMPPLIB_LOGGER, SecretFilter, loggers_under
 from .storage import async_remove_stores
+from .webhook import URL_LOGGERS, url_secrets
 from .webhook_address import async_remove_cloudhook
+from .webhook_issues import async_check_webhook_settings, async_remove_webhook_issues
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,6 +57,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
     for logger in loggers_under(__package__, AIOSMPPLIB_LOGGER.name):  # every module's logger
         logger.addFilter(secret_filter)
         entry.async_on_unload(partial(logger.removeFilter, secret_filter))
+    url_filter = SecretFilter(
+        url_secrets(entry.data.get(CONF_WEBHOOK_ID), entry.options.get(CONF_WEBHOOK_SECRET))
+    )
+    for logger in loggers_under(__package__, *URL_LOGGERS):
+        logger.addFilter(url_filter)
+        entry.async_on_unload(partial(logger.removeFilter, url_filter))
+    async_check_webhook_settings(hass, entry)
 
     runtime = SmscRuntime(hass, entry, options)
     await runtime.async_load()
@@ -109,6 +118,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> Non
     and its cloudhook."""
     await async_remove_stores(hass, entry.entry_id)
     await async_remove_cloudhook(hass, entry)
+    async_remove_webhook_issues(hass, entry.entry_id)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:

@@ -90,8 +90,11 @@ from .const import (
     MIN_BALANCE_INTERVAL,
     MIN_ENQUIRE_LINK_INTERVAL,
     MIN_HTTP_FALLBACK_AFTER,
+    MIN_WEBHOOK_SECRET_LENGTH,
     NAME,
+    OFFERED_WEBHOOK_HASHES,
     PROBE_TIMEOUT,
+    WEBHOOK_HASH_CRC32,
     WEBHOOK_HASHES,
 )
 from .settings import entry_link_config, tls_context
@@ -150,8 +153,10 @@ USER_SCHEMA = vol.Schema(
         vol.Required(CONF_USERNAME): TextSelector(TextSelectorConfig(autocomplete="username")),
         vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
         vol.Required(CONF_HOST, default=DEFAULT_HOST): TextSelector(),
-        vol.Required(CONF_PORT, default=DEFAULT_PORT): _PORT_SELECTOR,
-        vol.Required(CONF_SSL, default=False): BooleanSelector(),
+        # TLS by default: without it the bind password and every text cross the internet in
+        # clear; plain 3700 stays one switch away
+        vol.Required(CONF_PORT, default=DEFAULT_TLS_PORT): _PORT_SELECTOR,
+        vol.Required(CONF_SSL, default=True): BooleanSelector(),
         vol.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
         vol.Optional(CONF_SENDER): TextSelector(),
     }
@@ -225,15 +230,30 @@ OPTION_SECTIONS: dict[str, dict[vol.Marker, Any]] = {
         vol.Required(CONF_ASSIST_REPLIES_PER_HOUR): _number(1, MAX_REPLIES_PER_HOUR),
     },
 }
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Optional(CONF_RECIPIENTS): _PHONES_SELECTOR,
-        **{
-            vol.Required(name): section(vol.Schema(fields), {"collapsed": True})
-            for name, fields in OPTION_SECTIONS.items()
-        },
-    }
-)
+
+
+def options_schema(hash_kind: str | None = None) -> vol.Schema:
+    """The options form; CRC32 among the signatures only for an entry already on it."""
+    sections = dict(OPTION_SECTIONS)
+    if hash_kind != WEBHOOK_HASH_CRC32:
+        sections[SECTION_WEBHOOK] = {
+            marker: _select(OFFERED_WEBHOOK_HASHES, CONF_WEBHOOK_HASH)
+            if str(marker) == CONF_WEBHOOK_HASH
+            else value
+            for marker, value in OPTION_SECTIONS[SECTION_WEBHOOK].items()
+        }
+    return vol.Schema(
+        {
+            vol.Optional(CONF_RECIPIENTS): _PHONES_SELECTOR,
+            **{
+                vol.Required(name): section(vol.Schema(fields), {"collapsed": True})
+                for name, fields in sections.items()
+            },
+        }
+    )
+
+
+OPTIONS_SCHEMA = options_schema(WEBHOOK_HASH_CRC32)  # every field and choice there is
 
 
 def nest_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -346,6 +366,9 @@ def _validate_options(
     options[CONF_WEBHOOK_SECRET] = secret = user_input.get(CONF_WEBHOOK_SECRET, "").strip()
     if secret and not _WEBHOOK_SECRET.fullmatch(secret):
         errors[CONF_WEBHOOK_SECRET] = "invalid_webhook_secret"
+    elif secret and len(secret) < MIN_WEBHOOK_SECRET_LENGTH:
+        errors[CONF_WEBHOOK_SECRET] = "webhook_secret_too_short"
+        placeholders["min"] = str(MIN_WEBHOOK_SECRET_LENGTH)
     _validate_api_options(user_input, options, errors)
     _validate_assist_options(user_input, options, errors, placeholders)
     return options, errors, placeholders
@@ -550,7 +573,7 @@ class SmscOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA,
+                options_schema(self.config_entry.options.get(CONF_WEBHOOK_HASH)),
                 nest_options({key: value for key, value in shown.items() if value is not None}),
             ),
             errors=errors,

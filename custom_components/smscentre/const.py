@@ -80,6 +80,9 @@ DEFAULT_MAX_PARTS: Final = 10
 MAX_MAX_PARTS: Final = 255
 DEFAULT_REGISTERED_DELIVERY: Final = True
 WEBHOOK_HASHES: Final = ("md5", "sha1", "crc32")
+# CRC32 is linear, so forgeable without the secret: offered only to an entry already on it
+WEBHOOK_HASH_CRC32: Final = "crc32"
+OFFERED_WEBHOOK_HASHES: Final = ("md5", "sha1")
 DEFAULT_WEBHOOK_HASH: Final = "md5"
 DEFAULT_API_URL: Final = FACTS.default_url.value
 DEFAULT_BALANCE_INTERVAL: Final = 15  # minutes
@@ -89,6 +92,10 @@ DEFAULT_HTTP_FALLBACK_AFTER: Final = 60  # seconds
 MIN_HTTP_FALLBACK_AFTER: Final = 10
 MAX_HTTP_FALLBACK_AFTER: Final = 3600
 API_TIMEOUT: Final = 20.0
+# The secret is hashed with known fields: one signed request lets anyone try secrets offline
+# (billions of MD5s a second on a graphics card). 16 characters of the 64 allowed give 96
+# bits for a random secret, far beyond such a search; a long chosen phrase stays strong too.
+MIN_WEBHOOK_SECRET_LENGTH: Final = 16
 
 # SMPP 3.4 field limits checked by the config flow
 MAX_USERNAME_LENGTH: Final = 15  # system_id

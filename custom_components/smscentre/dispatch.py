@@ -27,6 +27,7 @@ from .const import (
 from .smsc.incoming import IncomingMessage
 from .smsc.reports import DeliveryReport, HlrResult
 from .smsc.smpp.link import LinkStatus
+from .smsc.text import clean_data
 from .smsc.tracker import SentRecord, SentTracker, annotate_hlr, annotate_report
 
 type IncomingListener = Callable[[IncomingMessage], None]
@@ -92,7 +93,9 @@ class Dispatcher:
         return _subscribe(self._status, listener)
 
     def _data(self, data: dict[str, Any]) -> dict[str, Any]:
-        return {ATTR_CONFIG_ENTRY_ID: self._entry_id} | data
+        """Event data, every string saveable (no lone surrogate from any input path)."""
+        cleaned: dict[str, Any] = clean_data(data)
+        return {ATTR_CONFIG_ENTRY_ID: self._entry_id} | cleaned
 
     @callback
     def incoming(self, message: IncomingMessage) -> None:

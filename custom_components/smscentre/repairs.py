@@ -1,4 +1,5 @@
-"""Repairs: a new password for the HTTP API when it refuses the stored one (like reauth)."""
+"""Repairs: a new password for the HTTP API when it refuses the stored one (like reauth); a
+CRC32-signed webhook switched to MD5 (``webhook_repair.Crc32RepairFlow``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, Tex
 
 from .config_flow import async_check_api
 from .const import CONF_API_PASSWORD, CONF_API_URL, DEFAULT_API_URL
+from .webhook_issues import ISSUE_CRC32
+from .webhook_repair import Crc32RepairFlow
 
 if TYPE_CHECKING:
     from homeassistant.components.repairs import RepairsFlowResult
@@ -68,6 +71,8 @@ class ApiPasswordFlow(RepairsFlow):
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The flow of a fixable issue (only the API password one is)."""
+    """The flow of a fixable issue: the API password, or a CRC32-signed webhook."""
     entry_id = str((data or {}).get("entry_id", ""))
+    if issue_id.startswith(f"{ISSUE_CRC32}_"):
+        return Crc32RepairFlow(entry_id)
     return ApiPasswordFlow(entry_id)

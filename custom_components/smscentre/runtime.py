@@ -44,7 +44,7 @@ from .smsc.rules import Rules
 from .smsc.smpp.link import Link
 from .smsc.smpp.receiver import Receiver
 from .smsc.tracker import SentTracker
-from .storage import CoalescedSave, entry_store
+from .storage import CoalescedSave, async_load_into, entry_store
 from .webhook import SmscWebhook
 
 OUTBOX_SAVE_DELAY = 1.0
@@ -194,10 +194,11 @@ class SmscRuntime:
     # --- lifecycle ---------------------------------------------------------------------
     async def async_load(self) -> None:
         """Restore the outbox and the sent-message map after a restart."""
-        if outbox := await self.store.async_load():
-            self.outbox.load(outbox)
-        if sent := await self.sent_store.async_load():
-            self.tracker.load(sent)
+        where = {"entry_id": self.entry.entry_id, "title": self.entry.title}
+        await async_load_into(self.hass, self.store, self.outbox.load, name=STORE_OUTBOX, **where)
+        await async_load_into(
+            self.hass, self.sent_store, self.tracker.load, name=STORE_SENT, **where
+        )
         self.publisher.refresh()
 
     async def async_connect(self) -> None:

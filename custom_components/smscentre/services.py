@@ -32,6 +32,7 @@ from .runtime import SmscConfigEntry, SmscRuntime
 from .smsc.channels import DEFAULT_VOICE, Channel, normalize_sender, split_recipients
 from .smsc.errors import InvalidInput
 from .smsc.message import Priority
+from .smsc.prepare import normalize_message_id
 
 if TYPE_CHECKING:
     # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
@@ -249,11 +250,10 @@ async def _async_hlr_lookup(call: ServiceCall) -> ServiceResponse:
 
 async def _async_query_status(call: ServiceCall) -> ServiceResponse:
     entry = async_get_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
-    message_id = call.data[ATTR_MESSAGE_ID].strip()
-    if not message_id:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="invalid_message_id"
-        )
+    try:
+        message_id = normalize_message_id(call.data[ATTR_MESSAGE_ID])
+    except InvalidInput as err:
+        raise translated_error(err) from err
     return await entry.runtime_data.sending.async_query(message_id)
 
 

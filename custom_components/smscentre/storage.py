@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import logging
+import os
 import time
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
-from .const import STORES, store_key
+from .const import DOMAIN, STORES, store_key
+
+_LOGGER = logging.getLogger(__name__)
+ISSUE_MOVED_ASIDE = "store_moved_aside"
 
 STORAGE_VERSION = 1
 SAVE_DELAY_MAX = 60.0  # s; the longest a save may wait after slow snapshots
@@ -36,6 +43,71 @@ async def async_remove_stores(hass: HomeAssistant, entry_id: str) -> None:
     """Delete everything an entry kept (it is being removed)."""
     for name in STORES:
         await entry_store(hass, entry_id, name).async_remove()
+        ir.async_delete_issue(hass, DOMAIN, _moved_issue_id(entry_id, name))
+
+
+def _moved_issue_id(entry_id: str, name: str) -> str:
+    return f"{ISSUE_MOVED_ASIDE}_{entry_id}_{name}"
+
+
+def _move_aside(path: str, aside: str) -> bool:
+    """Rename the file (in the executor); False when there is no file to move."""
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+async def async_load_into(
+    hass: HomeAssistant,
+    store: EntryStore,
+    load: Callable[[Any], object],
+    *,
+    entry_id: str,
+    title: str,
+    name: str,
+) -> None:
+    """Hand a store's data to ``load``; never fail setup on it.
+
+    A file that cannot be read (an outer version this release does not know, wrong types,
+    an inner version ``load`` refuses by raising) is renamed next to itself, unchanged, in
+    the executor, with a repair issue saying where; the entry starts without it and its next
+    save writes a new file. It is never overwritten silently. (Corrupt JSON is moved aside
+    by Home Assistant's own store the same way.) ``load`` must change nothing when it raises.
+    """
+    try:
+        data = await store.async_load()
+        if data is not None:
+            load(data)
+    except Exception as err:  # whatever the file holds, setup goes on
+        problem = type(err).__name__
+    else:
+        return
+    aside = f"{store.path}.unreadable.{dt_util.utcnow().strftime('%Y%m%dT%H%M%S')}"
+    moved = await hass.async_add_executor_job(_move_aside, store.path, aside)
+    _LOGGER.warning(
+        "Could not read the saved %s of %s (%s): %s; starting without it",
+        name,
+        title,
+        problem,
+        f"moved to {aside}" if moved else "no file to move",
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _moved_issue_id(entry_id, name),
+        is_fixable=False,
+        is_persistent=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_MOVED_ASIDE,
+        translation_placeholders={
+            "title": title,
+            "store": name,
+            "error": problem,
+            "kept": aside if moved else store.path,
+        },
+    )
 
 
 class CoalescedSave:

@@ -15,12 +15,12 @@ so bus events and event entities look the same whichever path delivered them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 import logging
 import time
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from aiohttp import hdrs
 from aiohttp.web import Request, Response
@@ -41,18 +41,56 @@ from .smsc.http.callback import (
     to_incoming,
     to_report,
 )
+from .smsc.http.shape import shape_problem
 from .smsc.http.signature import DEFAULT_HASH, HASH_KINDS, request_key, verify_signature
 from .smsc.tracker import SentTracker
-from .storage import CoalescedSave, entry_store
+from .storage import CoalescedSave, async_load_into, entry_store
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_BODY: Final = 64 * 1024
+# The body's hash and the URL's own parameter (see _authentic)
+MAX_CANDIDATES: Final = 2
 HANDLED_MAX: Final = 4096
 # The provider gives up after 50 tries 4 minutes apart (3 h 20 min); keep keys well beyond that.
 HANDLED_TTL: Final = 2 * 86400.0
 SAVE_DELAY: Final = 5.0
 LOG_INTERVAL: Final = 3600.0
+
+
+# Who may log the address the provider calls, which holds the webhook id and, as the provider
+# is told to call it, the secret (``?md5=<secret>``): aiohttp's access log ("POST /api/webhook/
+# <id>?...&md5=<secret>" at INFO, when a user turns that logger up), its server log, and Home
+# Assistant's http component (its security filter logs a filtered request's raw path), its
+# views ("Serving <path>" at DEBUG) and its webhook component (the id at DEBUG and in errors).
+URL_LOGGERS: Final = (
+    "aiohttp",
+    "homeassistant.components.http",
+    "homeassistant.components.webhook",
+    "homeassistant.helpers.http",
+)
+
+
+def url_secrets(webhook_id: str | None, secret: str | None) -> list[str]:
+    """What to mask in every log record of URL_LOGGERS and the integration's own."""
+    return [value for value in (webhook_id, secret) if value]
+
+
+class _Readable(Protocol):
+    async def read(self, n: int = -1, /) -> bytes: ...
+
+
+async def read_limited(stream: _Readable, limit: int) -> bytes | None:
+    """The body, read chunk by chunk; None as soon as it is longer than ``limit`` (a chunked
+    body has no length to refuse it by: it is never read whole first)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await stream.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+    return b"".join(chunks)
 
 
 class SmscWebhook:
@@ -82,14 +120,21 @@ class SmscWebhook:
         self._tracker = tracker
         self._clock = clock
         self._warned: dict[str, float] = {}
+        self._entry_id = entry_id
         self._store = entry_store(hass, entry_id, STORE_WEBHOOK)
         self._saver = CoalescedSave(hass, self._store, self._data, SAVE_DELAY)
         self._registered = False
 
     async def async_start(self) -> None:
         """Restore handled keys, then register the webhook."""
-        if stored := await self._store.async_load():
-            self.handled.load(stored.get("handled", []))
+        await async_load_into(
+            self.hass,
+            self._store,
+            self._load,
+            entry_id=self._entry_id,
+            title=self.title,
+            name=STORE_WEBHOOK,
+        )
         webhook.async_register(
             self.hass,
             DOMAIN,
@@ -107,6 +152,13 @@ class SmscWebhook:
             self._registered = False
         await self._saver.async_flush(only_if_changed=True)
 
+    def _load(self, stored: Any) -> None:
+        """The handled keys of a ``_data()`` snapshot (raises on any other shape)."""
+        handled = stored.get("handled", []) if isinstance(stored, dict) else None
+        if not isinstance(handled, list):
+            raise TypeError("handled is not a list")
+        self.handled.load(handled)
+
     def _data(self) -> dict[str, Any]:
         return {"handled": self.handled.as_list()}
 
@@ -121,38 +173,34 @@ class SmscWebhook:
     async def async_handle(
         self, hass: HomeAssistant, webhook_id: str, request: Request | MockRequest
     ) -> Response:
-        """Read, verify, dedupe and dispatch one request of the provider.
+        """Read, verify, check, dedupe and dispatch one request of the provider.
 
-        Through a cloudhook, Home Assistant Cloud hands over a ``MockRequest``: the body is
-        already there, and it has neither ``read()`` nor a content length.
+        Never raises (Home Assistant would log a traceback naming the webhook id): whatever
+        cannot be read is 400, before anything else. Through a cloudhook, Home Assistant Cloud
+        hands over a ``MockRequest`` whose body is already there.
         """
-        if isinstance(request, MockRequest):
-            body = await request.content.read()
-        else:
-            if request.content_length is not None and request.content_length > MAX_BODY:
-                return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-            body = await request.read()
-        if len(body) > MAX_BODY:
+        if (
+            not isinstance(request, MockRequest)  # it has no content length
+            and request.content_length is not None
+            and request.content_length > MAX_BODY
+        ):
+            return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        try:
+            body = await read_limited(request.content, MAX_BODY)
+        except (OSError, ValueError) as err:  # the sender went away or broke the chunking
+            self._warn("malformed", "Could not read a request to the webhook: %s", err)
+            return Response(status=HTTPStatus.BAD_REQUEST)
+        if body is None:
             return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         query = request.query
-        charset = query.get("charset")
         try:
-            content_type = request.headers.get(hdrs.CONTENT_TYPE, "")  # with its parameters
-            items = self._parse(body, content_type, query.get("fmt"), charset)
-            if charset is None and (echoed := items[0].get("charset")) is not None:
-                # the query string did not come along, but its parameters are echoed in the
-                # body (the provider echoes the handler URL's parameters): read the body again
-                # in the charset named there
-                charset = echoed
-                if codec_for(echoed) != codec_for(None):
-                    items = self._parse(body, content_type, None, charset)
+            items, codec = self._read(body, request.headers.get(hdrs.CONTENT_TYPE, ""), query)
         except BadRequest as err:
             self._warn(
                 "malformed", "Ignoring a malformed request to the SMS Center webhook: %s", err
             )
             return Response(status=HTTPStatus.BAD_REQUEST)
-        codec = codec_for(charset)
-        checked: list[tuple[Kind, dict[str, str]]] = []
+        checked: list[tuple[Kind, dict[str, str], str | None]] = []
         for fields in items:
             kind = kind_of(fields)
             if not self._authentic(kind, fields, query.getall(self.hash_kind, []), codec):
@@ -163,20 +211,42 @@ class SmscWebhook:
                     self.hash_kind,
                 )
                 return Response(status=HTTPStatus.FORBIDDEN)
-            checked.append((kind, fields))
-        for kind, fields in checked:
-            key = request_key(kind, fields)
+            checked.append((kind, fields, shape_problem(kind, fields)))
+        if not self.secret and (problem := next((p for *_, p in checked if p), None)):
+            # Unsigned: whoever sent it is told (the provider sends no such request)
+            self._warn("incomplete", "Ignoring a request to the SMS Center webhook: %s", problem)
+            return Response(status=HTTPStatus.BAD_REQUEST)
+        for kind, fields, problem in checked:
+            if problem:
+                # Signed but unusable: retrying cannot make it usable, and anything but 200
+                # or 404 makes the provider send it 50 times more; 200, nothing fired.
+                self._warn(
+                    "unusable", "Ignoring a signed request to the SMS Center webhook: %s", problem
+                )
+                continue
+            key = request_key(kind, fields, signed=bool(self.secret))
             if key in self.handled:
                 _LOGGER.debug("Webhook: a retry of a request already handled")
                 continue
-            try:
-                self._dispatch(kind, fields)
-            except BadRequest as err:
-                self._warn("incomplete", "Ignoring a request to the SMS Center webhook: %s", err)
-                return Response(status=HTTPStatus.BAD_REQUEST)
+            self._dispatch(kind, fields)
             self.handled.add(key)
             self._saver.schedule()
         return Response(status=HTTPStatus.OK, text="OK")
+
+    def _read(
+        self, body: bytes, content_type: str, query: Mapping[str, str]
+    ) -> tuple[list[dict[str, str]], str]:
+        """The body's requests and the codec their signatures are computed in."""
+        charset = query.get("charset")
+        items = self._parse(body, content_type, query.get("fmt"), charset)
+        if charset is None and (echoed := items[0].get("charset")) is not None:
+            # the query string did not come along, but its parameters are echoed in the body
+            # (the provider echoes the handler URL's parameters): read the body again in the
+            # charset named there
+            charset = echoed
+            if codec_for(echoed) != codec_for(None):
+                items = self._parse(body, content_type, None, charset)
+        return items, codec_for(charset)
 
     def _warn(self, kind: str, msg: str, *args: object) -> None:
         """A warning per kind of problem at most once per LOG_INTERVAL (anyone can post)."""
@@ -203,30 +273,26 @@ class SmscWebhook:
         if not self.secret:
             return True
         # The hash is in the body; the URL's own parameter (holding the secret itself, never
-        # a valid hash) may come along in the query and is simply one more candidate.
+        # a valid hash) may come along in the query and is simply one more candidate. At
+        # most two: each more is one more guess per request.
         candidates = [v for v in (fields.get(self.hash_kind),) if v] + list(query_values)
-        if not candidates:
+        if not candidates or len(candidates) > MAX_CANDIDATES:
             return False
         return verify_signature(
             kind, fields, candidates, secret=self.secret, hash_kind=self.hash_kind, codec=codec
         )
 
     def _dispatch(self, kind: Kind, fields: dict[str, str]) -> None:
+        """A request whose shape was checked (``shape_problem``)."""
         now = datetime.now(UTC)
         if kind == "incoming":
-            if not (fields.get("phone") or "").strip():
-                raise BadRequest("incoming message without phone")
             self._dispatcher.incoming(to_incoming(fields, now=now))
             return
         if kind == "call":
-            phone = (fields.get("phone") or "").strip()
-            if not phone:
-                raise BadRequest("call confirmation without phone")
+            phone = fields["phone"].strip()
             self._dispatcher.call_confirmation(phone, stamp(fields.get("ts")) or now)
             return
-        message_id = (fields.get("id") or "").strip()
-        if not message_id:
-            raise BadRequest("status without id")
+        message_id = fields["id"].strip()
         record = self._tracker.get(message_id)
         if is_hlr(fields):
             self._dispatcher.hlr(to_hlr(fields), record)

@@ -7,6 +7,8 @@ from datetime import datetime
 import hashlib
 from typing import Any
 
+from .text import clean_text
+
 
 @dataclass(slots=True)
 class IncomingMessage:
@@ -19,6 +21,14 @@ class IncomingMessage:
     received_at: datetime
     incomplete: bool = False
     message_id: str | None = None
+
+    def __post_init__(self) -> None:
+        """Whichever path built it (SMPP, the webhook, reassembly), its text can be saved."""
+        self.sender = clean_text(self.sender)
+        self.recipient = clean_text(self.recipient)
+        self.text = clean_text(self.text)
+        if self.message_id is not None:
+            self.message_id = clean_text(self.message_id)
 
     def as_event_data(self) -> dict[str, Any]:
         """Data of the `smscentre_incoming_sms` event (the HA layer adds config_entry_id)."""

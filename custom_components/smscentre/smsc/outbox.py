@@ -745,7 +745,9 @@ class Outbox:
         """Queue the messages of a ``snapshot()``; return how many were queued.
 
         Messages already queued (same local id) are skipped; malformed entries are logged
-        and skipped, so a damaged file never stops the integration from starting.
+        and skipped. A snapshot that is not one at all (an unknown version, counters or a
+        message list of the wrong type) raises ValueError or TypeError before anything is
+        changed: its caller moves the file aside rather than overwrite it at the next save.
 
         A snapshot not written at a graceful stop (the process died) may predate sends: every
         part it holds is then restored as uncertain, so that a resend the provider refuses
@@ -754,15 +756,17 @@ class Outbox:
         if not snapshot:
             return 0
         if snapshot.get("version") not in (1, SNAPSHOT_VERSION):
-            _LOGGER.warning(
-                "Ignoring an outbox snapshot of unknown version %s", snapshot.get("version")
-            )
-            return 0
-        self.sent_total = max(self.sent_total, int(snapshot.get("sent_total") or 0))
-        self.failed_total = max(self.failed_total, int(snapshot.get("failed_total") or 0))
+            raise ValueError(f"outbox snapshot of unknown version {snapshot.get('version')!r}")
+        sent_total = int(snapshot.get("sent_total") or 0)
+        failed_total = int(snapshot.get("failed_total") or 0)
+        items = snapshot.get("messages") or []
+        if not isinstance(items, list):
+            raise TypeError("the outbox snapshot's messages are not a list")
+        self.sent_total = max(self.sent_total, sent_total)
+        self.failed_total = max(self.failed_total, failed_total)
         clean = snapshot.get("clean") is True
         loaded = skipped = 0
-        for item in snapshot.get("messages") or ():
+        for item in items:
             try:
                 message = self._message_from(item)
             except (KeyError, TypeError, ValueError) as err:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 import itertools
+import re
 import time
 from typing import Any
 
@@ -26,6 +27,19 @@ from .rules import Rules
 FLASH_CLASS_0 = 0x10
 _ALPHABET_BITS = 0x0C
 _ENCODING_OF_CODING = {coding: encoding for encoding, coding in DATA_CODING.items()}
+
+# SMPP 3.4's message_id is a C-octet string of at most 65 octets, its NUL included.
+MAX_MESSAGE_ID_LENGTH = 64
+_MESSAGE_ID = re.compile(rf"[!-~]{{1,{MAX_MESSAGE_ID_LENGTH}}}")
+
+
+def normalize_message_id(raw: str) -> str:
+    """The message id of a QUERY_SM: printable ASCII without spaces, 1 to 64 characters
+    (a NUL or control character would end the field early and inject the PDU's others)."""
+    message_id = raw.strip()
+    if not message_id.isascii() or not _MESSAGE_ID.fullmatch(message_id):
+        raise InvalidInput("invalid_message_id", max=MAX_MESSAGE_ID_LENGTH)
+    return message_id
 
 
 def encoding_of(data_coding: int) -> Encoding:

@@ -83,12 +83,20 @@ class SecretFilter(logging.Filter):
         self.secrets = tuple(s for s in secrets if s)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message with the secrets masked."""
+        """Rewrite the record's message, and its other text attributes (aiohttp's access log
+        passes the request line as ``extra`` too), with the secrets masked."""
         message = record.getMessage()
         masked = redact_text(message, self.secrets)
         if masked != message:
             record.msg = masked
             record.args = None
+        for key, value in vars(record).items():
+            if (
+                isinstance(value, str)
+                and key != "msg"
+                and (text := redact_text(value, self.secrets)) != value
+            ):
+                setattr(record, key, text)
         return True
 
 

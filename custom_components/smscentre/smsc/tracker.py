@@ -204,16 +204,20 @@ class SentTracker:
         }
 
     def load(self, data: Mapping[str, Any] | None) -> None:
-        """Add the records of ``as_dict()`` output; malformed entries are skipped."""
+        """Add the records of ``as_dict()`` output; malformed entries are skipped.
+
+        Raises ValueError or TypeError, before anything is changed, for data that is no such
+        output (unknown version, records not a list): its caller moves the file aside.
+        """
         if not data:
             return
         if data.get("version") != STORAGE_VERSION:
-            _LOGGER.warning(
-                "Ignoring sent-message records of unknown version %s", data.get("version")
-            )
-            return
+            raise ValueError(f"sent-message records of unknown version {data.get('version')!r}")
+        rows = data.get("records") or []
+        if not isinstance(rows, list):
+            raise TypeError("the sent-message records are not a list")
         skipped = 0
-        for row in data.get("records") or ():
+        for row in rows:
             try:
                 local_id, recipient, channel, submitted_at, parts, ids = row
                 record = SentRecord(

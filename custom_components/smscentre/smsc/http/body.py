@@ -11,6 +11,8 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 from xml.parsers import expat
 
+from ..text import clean_text
+
 DEFAULT_CHARSET: Final = "windows-1251"
 # charset query values the provider documents (plus spellings seen in the wild) -> Python codec
 CHARSETS: Final[dict[str, str]] = {
@@ -21,7 +23,13 @@ CHARSETS: Final[dict[str, str]] = {
     "koi8-r": "koi8_r",
     "koi8r": "koi8_r",
 }
-_XML_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=", re.IGNORECASE)
+_XML_DECLARED_ENCODING = re.compile(
+    rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']?([^"'\s?>]*)""", re.IGNORECASE
+)
+# Encodings an XML declaration may name: the provider's charsets and what expat reads itself
+# without Python's codecs (any other name, utf-7, rot13, x-nope..., is a bad request: no
+# codec chosen by the sender is ever run on its bytes).
+XML_ENCODINGS: Final = frozenset({*CHARSETS, "us-ascii", "ascii", "iso-8859-1", "latin1"})
 
 
 class BadRequest(ValueError):
@@ -60,6 +68,13 @@ def _parse_json(text: str) -> list[dict[str, str]]:
 
 def _forbid(*_args: Any) -> None:
     raise BadRequest("XML with a DTD or entities is not accepted")
+
+
+def _declared_encoding(body: bytes) -> str | None:
+    """The encoding an XML declaration names (lower case), or None without one."""
+    if (match := _XML_DECLARED_ENCODING.match(body)) is None:
+        return None
+    return match.group(1).decode("ascii", "replace").lower()
 
 
 def parse_xml(body: bytes | str) -> dict[str, str]:
@@ -101,6 +116,8 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
         parser.Parse(body, True)
     except expat.ExpatError as err:
         raise BadRequest(f"invalid XML: {err}") from err
+    except (LookupError, ValueError) as err:  # an encoding expat cannot read
+        raise BadRequest("XML in an encoding that is not accepted") from err
     return fields
 
 
@@ -126,7 +143,24 @@ def parse_body(
     body: bytes, *, content_type: str, fmt: str | None, charset: str | None
 ) -> list[dict[str, str]]:
     """The requests' fields: JSON (fmt=3), XML (fmt=2) or form fields (URL-encoded or
-    multipart), decoded per charset. ``content_type``: the whole header."""
+    multipart), decoded per charset. ``content_type``: the whole header.
+
+    Raises only ``BadRequest``, whatever the body holds (a parser's own error, a recursion
+    limit, an odd encoding), so that every unreadable body is answered 400 before anything
+    else. Names and values are cleaned of lone surrogates (``text.clean_text``).
+    """
+    try:
+        items = _parse(body, content_type=content_type, fmt=fmt, charset=charset)
+    except BadRequest:
+        raise
+    except Exception as err:  # anyone can post: nothing else may escape
+        raise BadRequest(f"unreadable body ({type(err).__name__})") from err
+    return [{clean_text(k): clean_text(v) for k, v in fields.items()} for fields in items]
+
+
+def _parse(
+    body: bytes, *, content_type: str, fmt: str | None, charset: str | None
+) -> list[dict[str, str]]:
     codec = codec_for(charset)
     lowered = content_type.lower()
     if lowered.startswith("multipart/form-data"):
@@ -136,7 +170,9 @@ def parse_body(
         text = body.decode(codec, errors="replace").lstrip("\ufeff")
         return _parse_json(text)
     if fmt == "2" or "xml" in lowered or stripped[:1] == b"<":
-        if _XML_DECLARED_ENCODING.match(body):
+        if (declared := _declared_encoding(body)) is not None:
+            if declared not in XML_ENCODINGS:
+                raise BadRequest("XML in an encoding that is not accepted")
             return [parse_xml(body)]  # the declaration names the encoding of the bytes
         return [parse_xml(body.decode(codec, errors="replace").lstrip("\ufeff"))]
     text = body.decode(codec, errors="replace")

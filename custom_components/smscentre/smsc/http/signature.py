@@ -23,8 +23,11 @@ _SIGNED_FIELDS: Final[dict[Kind, tuple[str, ...]]] = {
     "incoming": ("phone", "mes", "to"),
     "call": ("phone", "ts"),
 }
-# What makes two requests the same event (a retry), per kind
-_KEY_FIELDS: Final[dict[Kind, tuple[str, ...]]] = {
+# What makes two unsigned requests the same event (a retry), per kind: with no secret nothing
+# is signed and anyone who knows the address can post anything new anyway, so the key only has
+# to recognise the provider's retries, and keeps its ids so that two real events alike in
+# their signed fields (the same text sent twice) stay two.
+_UNSIGNED_KEY_FIELDS: Final[dict[Kind, tuple[str, ...]]] = {
     "status": ("id", "phone", "status", "err", "ts", "time", "type", "imsi"),
     "incoming": ("id", "sms_id", "phone", "mes", "to", "sent", "time"),
     "call": ("phone", "ts"),
@@ -78,8 +81,15 @@ def verify_signature(
     return ok
 
 
-def request_key(kind: Kind, fields: Mapping[str, str]) -> str:
-    """Fingerprint of a request (no phone number or text in clear): same event -> same key."""
-    values = [kind, *(fields.get(name, "") for name in _KEY_FIELDS[kind])]
+def request_key(kind: Kind, fields: Mapping[str, str], *, signed: bool) -> str:
+    """Fingerprint of a request (no phone number or text in clear): same event -> same key.
+
+    ``signed`` (a secret is set): the signed fields only, so a signed request re-posted with
+    any unsigned field changed (``ts``, ``err``, ``id``...) is the same request and fires
+    nothing new. The cost: two real events alike in their signed fields within the keys'
+    lifetime are one (the same text from the same number to the same number; docs/SECURITY.md).
+    """
+    names = _SIGNED_FIELDS[kind] if signed else _UNSIGNED_KEY_FIELDS[kind]
+    values = [kind, *(fields.get(name, "") for name in names)]
     data = "\x1f".join(values).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).hexdigest()

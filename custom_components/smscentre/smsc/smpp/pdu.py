@@ -351,10 +351,24 @@ def submit_sm(spec: MessageSpec, index: int, source: str, sequence: int) -> byte
     return HEADER.pack(HEADER_LENGTH + len(body), SUBMIT_SM, 0, sequence) + body
 
 
+def _c_octets(value: str, name: str, limit: int) -> bytes:
+    """A C-octet string's octets: printable ASCII within ``limit``, so that nothing in it can
+    end the field early and stand for the PDU's other fields (raises ValueError)."""
+    if len(value) > limit or not value.isascii() or not value.isprintable():
+        raise ValueError(f"{name} is not printable ASCII of at most {limit} characters")
+    return value.encode("ascii") + b"\x00"
+
+
 def query_sm(sequence: int, message_id: str, source: str) -> bytes:
     """QUERY_SM for a message id sent from ``source``."""
     ton, npi = address_type(source)
-    body = message_id.encode("ascii") + b"\x00" + bytes((ton, npi)) + source.encode() + b"\x00"
+    body = b"".join(
+        (
+            _c_octets(message_id, "message_id", 64),
+            bytes((ton, npi)),
+            _c_octets(source, "source", 20),
+        )
+    )
     return build_pdu(QUERY_SM, sequence, body)
 
 
