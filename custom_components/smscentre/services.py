@@ -33,6 +33,7 @@ from .smsc.channels import DEFAULT_VOICE, Channel, normalize_sender, split_recip
 from .smsc.errors import InvalidInput
 from .smsc.message import Priority
 from .smsc.prepare import normalize_message_id
+from .smsc.text import clean_text
 
 if TYPE_CHECKING:
     # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
@@ -140,7 +141,7 @@ def async_get_entry(hass: HomeAssistant, entry_id: str | None) -> SmscConfigEntr
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="entry_not_found",
-                translation_placeholders={"entry_id": entry_id},
+                translation_placeholders={"entry_id": clean_text(entry_id)},
             )
         if entry.state is not ConfigEntryState.LOADED:
             raise ServiceValidationError(

@@ -62,12 +62,15 @@ LOG_INTERVAL: Final = 3600.0
 # is told to call it, the secret (``?md5=<secret>``): aiohttp's access log ("POST /api/webhook/
 # <id>?...&md5=<secret>" at INFO, when a user turns that logger up), its server log, and Home
 # Assistant's http component (its security filter logs a filtered request's raw path), its
-# views ("Serving <path>" at DEBUG) and its webhook component (the id at DEBUG and in errors).
+# views ("Serving <path>" at DEBUG), its webhook component (the id at DEBUG and in errors),
+# and Home Assistant Cloud's client, which logs each relayed cloudhook request, query string
+# included, at DEBUG.
 URL_LOGGERS: Final = (
     "aiohttp",
     "homeassistant.components.http",
     "homeassistant.components.webhook",
     "homeassistant.helpers.http",
+    "hass_nabucasa",
 )
 
 

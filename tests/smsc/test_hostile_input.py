@@ -157,6 +157,13 @@ def test_clean_text_replaces_lone_surrogates() -> None:
     assert clean_text("Привет 😀") == "Привет 😀"
 
 
+def test_error_placeholders_are_clean() -> None:
+    """An action's input echoed in its error (the recipient) cannot carry a lone surrogate."""
+    with pytest.raises(InvalidInput) as err:
+        normalize_recipients(Channel.SMS, ["7999\ud800"])
+    assert err.value.placeholders["phone"] == "7999\ufffd"
+
+
 def test_incoming_message_text_is_clean() -> None:
     """Whatever path builds an IncomingMessage, its strings can be saved."""
     message = IncomingMessage(

@@ -7,15 +7,18 @@ into a ``ServiceValidationError`` (bad input) or ``HomeAssistantError`` (failure
 
 from __future__ import annotations
 
+from .text import clean_text
+
 
 class SmscError(Exception):
     """Base class of the core's errors."""
 
     def __init__(self, key: str, **placeholders: object) -> None:
-        """Keep the translation key and its placeholders."""
+        """Keep the translation key and its placeholders (an echoed input may hold a lone
+        surrogate, which the error's message must not carry to the frontend)."""
         super().__init__(key, placeholders)
         self.key = key
-        self.placeholders = {k: str(v) for k, v in placeholders.items()}
+        self.placeholders = {k: clean_text(str(v)) for k, v in placeholders.items()}
 
     def __str__(self) -> str:
         """Readable in logs and test failures."""
