@@ -329,6 +329,27 @@ async def test_odd_xml_encoding_is_400_without_traceback_or_id(
         assert WEBHOOK_ID not in record.getMessage()
 
 
+async def test_a_fault_of_ours_is_500_without_the_webhook_id(
+    hass: HomeAssistant,
+    signed: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug past the checks: 500 (the provider retries), logged by us, the id in no line."""
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(signed.runtime_data.dispatcher, "report", broken)
+    client = await hass_client_no_auth()
+    resp = await client.post(PATH, data=form(status_fields()))
+    assert resp.status == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert any(r.exc_info for r in caplog.records if r.name.startswith("custom_components"))
+    for record in caplog.records:
+        assert WEBHOOK_ID not in record.getMessage()
+
+
 class _Stream:
     """A request body arriving in chunks; counts what was read."""
 

@@ -190,8 +190,10 @@ class SmscWebhook:
             return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         try:
             body = await read_limited(request.content, MAX_BODY)
-        except (OSError, ValueError) as err:  # the sender went away or broke the chunking
-            self._warn("malformed", "Could not read a request to the webhook: %s", err)
+        except Exception as err:  # the sender went away, broke the chunking...
+            self._warn(
+                "malformed", "Could not read a request to the webhook: %s", type(err).__name__
+            )
             return Response(status=HTTPStatus.BAD_REQUEST)
         if body is None:
             return Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
@@ -219,6 +221,17 @@ class SmscWebhook:
             # Unsigned: whoever sent it is told (the provider sends no such request)
             self._warn("incomplete", "Ignoring a request to the SMS Center webhook: %s", problem)
             return Response(status=HTTPStatus.BAD_REQUEST)
+        try:
+            self._handle(checked)
+        except Exception:
+            # a fault of ours: logged here, without the webhook id Home Assistant would name;
+            # the provider retries, and what was handled is not fired again
+            _LOGGER.exception("Error handling a request to the SMS Center webhook")
+            return Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
+        return Response(status=HTTPStatus.OK, text="OK")
+
+    def _handle(self, checked: list[tuple[Kind, dict[str, str], str | None]]) -> None:
+        """Dispatch the checked requests that are usable and new."""
         for kind, fields, problem in checked:
             if problem:
                 # Signed but unusable: retrying cannot make it usable, and anything but 200
@@ -234,7 +247,6 @@ class SmscWebhook:
             self._dispatch(kind, fields)
             self.handled.add(key)
             self._saver.schedule()
-        return Response(status=HTTPStatus.OK, text="OK")
 
     def _read(
         self, body: bytes, content_type: str, query: Mapping[str, str]
