@@ -25,9 +25,8 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, section
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.data_entry_flow import _BaseFlowManagerView
 from homeassistant.util.ssl import client_context, client_context_no_verify
-import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
@@ -999,7 +998,9 @@ def test_translations() -> None:
 )
 def test_schemas_serialize(schema: vol.Schema) -> None:
     """The frontend can render every form (selectors serialise)."""
-    fields = probatio.to_field_list(schema, custom_serializer=cv.custom_serializer)
+    view = _BaseFlowManagerView(None)  # what the frontend gets for a form
+    form = view._prepare_result_json({"type": FlowResultType.FORM, "data_schema": schema})
+    fields = form["data_schema"]
     assert [field["name"] for field in fields] == [str(key) for key in schema.schema]
     for field in fields:  # a section is rendered as an expandable group of fields
         assert (

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from http import HTTPStatus
 import json
+from types import SimpleNamespace
 from typing import Any
 from unittest.mock import AsyncMock, patch
 from urllib.parse import urlencode
 import zlib
 
 from hass_nabucasa import CloudError
-from homeassistant.components import cloud, webhook
+from homeassistant.components import cloud
+from homeassistant.components.cloud.client import CloudClient
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.util.aiohttp import MockRequest
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -257,28 +259,34 @@ async def test_incoming_json_fmt3(
 async def test_through_a_cloudhook(
     hass: HomeAssistant, entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Home Assistant Cloud relays a cloudhook's request as a MockRequest (no read(), no
-    content length, no remote address): handled like a direct one, forgeries refused."""
+    """Home Assistant Cloud relays a cloudhook's request through its own client, as a
+    MockRequest (no read(), no content length, no remote address): handled like a direct one,
+    forgeries refused."""
     events = async_capture_events(hass, EVENT_INCOMING_SMS)
+    # Home Assistant's cloud client, with only the preferences it reads here: the cloudhooks.
+    prefs = SimpleNamespace(
+        cloudhooks={WEBHOOK_ID: {"webhook_id": WEBHOOK_ID, "cloudhook_id": "hook"}}
+    )
+    client = CloudClient(hass, prefs, async_get_clientsession(hass), {}, {})
 
-    def relayed(fields: dict[str, str]) -> MockRequest:
-        """What the cloud client builds from the relayed request (cloud/client.py)."""
-        return MockRequest(
-            content=json.dumps(fields, ensure_ascii=False).encode("utf-8"),
-            mock_source="cloud",
-            method="POST",
-            headers={"Content-Type": "application/json"},
-            query_string="fmt=3&charset=utf-8",
-            remote=None,
+    async def relay(fields: dict[str, str]) -> dict[str, Any]:
+        """What Home Assistant Cloud hands over for one request to the cloudhook."""
+        return await client.async_webhook_message(
+            {
+                "cloudhook_id": "hook",
+                "body": json.dumps(fields, ensure_ascii=False),
+                "headers": {"Content-Type": "application/json"},
+                "method": "POST",
+                "query": "fmt=3&charset=utf-8",
+            }
         )
 
-    response = await webhook.async_handle_webhook(hass, WEBHOOK_ID, relayed(incoming_fields()))
-    assert response.status == HTTPStatus.OK
+    answer = await relay(incoming_fields())
+    assert answer["status"] == HTTPStatus.OK
     await hass.async_block_till_done()
     assert [e.data["text"] for e in events] == [CYRILLIC]
-    forged = incoming_fields() | {"mes": "forged"}
-    response = await webhook.async_handle_webhook(hass, WEBHOOK_ID, relayed(forged))
-    assert response.status == HTTPStatus.FORBIDDEN
+    answer = await relay(incoming_fields() | {"mes": "forged"})
+    assert answer["status"] == HTTPStatus.FORBIDDEN
     assert "from Home Assistant Cloud" in caplog.text
     await hass.async_block_till_done()
     assert len(events) == 1

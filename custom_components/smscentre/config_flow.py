@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import copy
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
@@ -42,6 +42,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .compat import vol
 from .const import (
     API_TIMEOUT,
     BIND_MODES,
@@ -106,12 +107,6 @@ from .smsc.http.errors import ApiAuthFailed, ApiCannotConnect, ApiError, ApiUnex
 from .smsc.smpp.config import build_system_type
 from .smsc.smpp.link import probe_bind
 from .webhook_address import async_webhook_url
-
-if TYPE_CHECKING:
-    # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
-    import probatio as vol
-else:
-    import voluptuous as vol
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ integration's data is confined to ``SmscNotificationService.async_remove``.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
 from homeassistant.components.notify.legacy import NOTIFY_SERVICES, BaseNotificationService
@@ -20,6 +20,7 @@ from homeassistant.helpers import config_validation as cv, discovery
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.util import slugify
 
+from .compat import vol
 from .const import DOMAIN
 from .runtime import SmscConfigEntry
 from .services import (
@@ -40,12 +41,6 @@ from .services import (
 )
 from .settings import default_recipients
 from .smsc.channels import Channel, split_recipients
-
-if TYPE_CHECKING:
-    # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
-    import probatio as vol
-else:
-    import voluptuous as vol
 
 _LOGGER = logging.getLogger(__name__)
 

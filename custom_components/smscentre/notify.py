@@ -7,11 +7,12 @@ entry point is re-exported here, where Home Assistant's notify integration looks
 from __future__ import annotations
 
 from homeassistant.components.notify import NotifyEntity
-from homeassistant.components.notify.const import DOMAIN as NOTIFY_DOMAIN, NotifyEntityFeature
+from homeassistant.components.notify.const import DOMAIN as NOTIFY_DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .compat import NotifyEntityFeature
 from .entity import SmscEntity
 from .legacy_notify import async_get_service  # noqa: F401  (the legacy platform, looked up here)
 from .runtime import SmscConfigEntry

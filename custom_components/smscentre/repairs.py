@@ -10,6 +10,7 @@ from homeassistant.const import CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 
+from .compat import vol
 from .config_flow import async_check_api
 from .const import CONF_API_PASSWORD, CONF_API_URL, DEFAULT_API_URL
 from .webhook_issues import ISSUE_CRC32
@@ -17,9 +18,6 @@ from .webhook_repair import Crc32RepairFlow
 
 if TYPE_CHECKING:
     from homeassistant.components.repairs import RepairsFlowResult
-    import probatio as vol
-else:
-    import voluptuous as vol
 
 API_PASSWORD_SCHEMA = vol.Schema(
     {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
@@ -26,6 +26,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .account import Account
+from .compat import vol
 from .const import DOMAIN
 from .errors import translated_error
 from .runtime import SmscConfigEntry, SmscRuntime
@@ -34,12 +35,6 @@ from .smsc.errors import InvalidInput
 from .smsc.message import Priority
 from .smsc.prepare import normalize_message_id
 from .smsc.text import clean_text
-
-if TYPE_CHECKING:
-    # Home Assistant 2026.10 validates with probatio and aliases voluptuous to it at runtime
-    import probatio as vol
-else:
-    import voluptuous as vol
 
 SERVICE_SEND_SMS = "send_sms"
 SERVICE_CALL = "call"

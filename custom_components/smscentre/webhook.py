@@ -28,6 +28,7 @@ from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant
 from homeassistant.util.aiohttp import MockRequest
 
+from .compat import remote_address
 from .const import DOMAIN, NAME, STORE_WEBHOOK
 from .dispatch import Dispatcher
 from .smsc.dedup import Deduplicator
@@ -212,7 +213,7 @@ class SmscWebhook:
                 self._warn(
                     "forged",
                     "Refused a request to the SMS Center webhook from %s: bad or missing %s",
-                    request.remote or "Home Assistant Cloud",
+                    remote_address(request) or "Home Assistant Cloud",
                     self.hash_kind,
                 )
                 return Response(status=HTTPStatus.FORBIDDEN)
