@@ -29,6 +29,7 @@ import time
 from typing import Any
 
 import aiohttp
+import homeassistant
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = "smscentre"
@@ -188,13 +189,27 @@ def point_entries_at(config: Path, port: int, api_url: str) -> None:
         path.write_text(json.dumps(stored, indent=2))
 
 
+def http_settings_in_storage() -> bool:
+    """Whether this Home Assistant keeps its HTTP settings in .storage/http (2026.8 on).
+
+    Older releases read them from the ``http:`` section of configuration.yaml only; newer ones
+    migrate that section once and then report it as left over, so each gets its own place.
+    """
+    return (Path(homeassistant.__file__).parent / "components" / "http" / "config.py").is_file()
+
+
 def write_http_config(config: Path, port: int, host: str) -> None:
     """Before a start: Home Assistant's HTTP server on `host`:`port`.
 
-    Since 2026.10 the HTTP settings live in .storage/http (YAML is migrated once, then tried as
+    Since 2026.8 the HTTP settings live in .storage/http (YAML is migrated once, then tried as
     a "pending" config that is reverted with a restart unless confirmed in the UI), so they are
-    written there as the confirmed ("stable") config.
+    written there as the confirmed ("stable") config. Older releases get an ``http:`` section in
+    configuration.yaml, which is only done in a throw-away folder (the smoke run's).
     """
+    if not http_settings_in_storage():
+        with (config / "configuration.yaml").open("a", encoding="utf-8") as yaml:
+            yaml.write(f"\nhttp:\n  server_port: {port}\n  server_host: [{json.dumps(host)}]\n")
+        return
     (config / ".storage" / "http").write_text(
         json.dumps(
             {
@@ -751,15 +766,17 @@ async def assist_smoke(client: HomeAssistantClient, ws: Websocket, control: str)
 
 
 def integration_errors(config: Path) -> list[str]:
-    """ERROR lines (and worse) logged by the integration or its library."""
+    """ERROR lines (and worse) logged by the integration or its library, and by Home
+    Assistant's setup (an integration that failed to set up, e.g. a requirement missing from
+    the venv: with --skip-pip it installs none)."""
     path = config / "home-assistant.log"
     if not path.exists():
         return []
+    sources = ("[custom_components.smscentre", "[aiosmpplib", "[homeassistant.setup]")
     return [
         line
         for line in path.read_text(errors="replace").splitlines()
-        if (" ERROR " in line or " CRITICAL " in line)
-        and ("[custom_components.smscentre" in line or "[aiosmpplib" in line)
+        if (" ERROR " in line or " CRITICAL " in line) and any(s in line for s in sources)
     ]
 
 
@@ -791,7 +808,12 @@ async def run(args: argparse.Namespace) -> int:
         sim = start_simulator(state, sim_port, control_port, api_port)
         children.append(sim)
         control = f"http://127.0.0.1:{control_port}"
-        write_http_config(config, http_port, args.host)
+        if args.smoke or http_settings_in_storage():
+            write_http_config(config, http_port, args.host)
+        else:
+            log("this Home Assistant reads its HTTP settings from configuration.yaml only:")
+            log("it serves on its default port 8123, on every address (--port, --host unused)")
+            http_port = 8123
         hass = start_hass(config)
         children.append(hass)
         base = f"http://127.0.0.1:{http_port}"
@@ -849,7 +871,7 @@ async def run(args: argparse.Namespace) -> int:
                 log(f"FAILED: hass exit code {codes.get('hass')} after SIGTERM")
                 ok = False
             if ok and (errors := integration_errors(config)):
-                log("FAILED: the integration logged errors:\n" + "\n".join(errors[:20]))
+                log("FAILED: errors logged:\n" + "\n".join(errors[:20]))
                 ok = False
             if ok:
                 shutil.rmtree(config, ignore_errors=True)
