@@ -221,7 +221,9 @@ async def test_a_refused_api_password_asks_for_a_new_one(
 
     manager = repairs_flow_manager(hass)
     assert manager is not None
-    result = await manager.async_init(DOMAIN, context={"issue_id": issue_id})
+    # The issue id as the fix request passes it: in the context (2026.10), in the data (2025.12)
+    issue = {"issue_id": issue_id}
+    result = await manager.async_init(DOMAIN, context=issue, data=issue)
     assert result["type"] is FlowResultType.FORM
     assert result["description_placeholders"] == {"title": "myhome"}
     result = await manager.async_configure(result["flow_id"], {CONF_API_PASSWORD: "still wrong"})
