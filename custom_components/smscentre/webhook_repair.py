@@ -6,14 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.repairs import RepairsFlow
 
+from .compat import vol
 from .const import CONF_WEBHOOK_HASH, DEFAULT_WEBHOOK_HASH
 from .webhook_address import async_webhook_url
 
 if TYPE_CHECKING:
     from homeassistant.components.repairs import RepairsFlowResult
-    import probatio as vol
-else:
-    import voluptuous as vol
 
 
 class Crc32RepairFlow(RepairsFlow):
