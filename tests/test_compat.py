@@ -3,6 +3,7 @@ ran say the same, and every file of the integration compiles on each Python of t
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 from pathlib import Path
@@ -15,6 +16,7 @@ from awesomeversion import AwesomeVersion
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+COMPONENT = ROOT / "custom_components" / "smscentre"
 VERSIONS = ROOT / "compat" / "versions.txt"
 RESULTS = ROOT / "compat" / "results.md"
 README = ROOT / "README.md"
@@ -123,3 +125,41 @@ def test_every_file_compiles(minor: str) -> None:
         [python, "-c", COMPILE, *files], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    """Every imported name of a module, as module.name (and the module of a plain import)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_only_compat_decides() -> None:
+    """What compat.py provides comes from nowhere else, and no import is tried and caught."""
+    decided = {
+        "probatio",
+        "voluptuous",
+        "homeassistant.components.binary_sensor.BinarySensorDeviceClass",
+        "homeassistant.components.binary_sensor.const.BinarySensorDeviceClass",
+        "homeassistant.components.notify.NotifyEntityFeature",
+        "homeassistant.components.notify.const.NotifyEntityFeature",
+        "homeassistant.components.event.EventEntity",
+    }
+    for path in sorted(COMPONENT.rglob("*.py")):
+        if path.name == "compat.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert not _imports(tree) & decided, f"{path.name}: import these from .compat"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Try) and any(
+                isinstance(inner, ast.Import | ast.ImportFrom)
+                for statement in node.body
+                for inner in ast.walk(statement)
+            ):
+                raise AssertionError(
+                    f"{path.name}:{node.lineno}: a tried import (compat.py decides)"
+                )
