@@ -44,9 +44,16 @@ OWNER = "79991234567"
 
 
 @pytest.fixture
-def hass_config_dir(hass_tmp_config_dir: str) -> str:
+def hass_config_dir(tmp_path: Path) -> str:
     """A configuration directory of this test's own, so blueprints can be put in it."""
-    return hass_tmp_config_dir
+    return str(tmp_path)
+
+
+@pytest.fixture
+def hass(hass: HomeAssistant, hass_config_dir: str) -> HomeAssistant:
+    """Home Assistant in that directory (the 2025.12 test plugin has no hass_config_dir)."""
+    hass.config.config_dir = hass_config_dir
+    return hass
 
 
 @pytest.fixture(autouse=True)
