@@ -2,6 +2,7 @@
 
 python -m smscsim --host 127.0.0.1 --port 2775 [--tls-port 2776] [--account login:password ...]
                   [--throughput 30] [--control-port 8775] [--http-port 8080]
+                  [--pdu-cost-us 20]
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="keep only the latest N messages for /messages and QUERY_SM (default: all)",
     )
+    parser.add_argument(
+        "--pdu-cost-us",
+        type=float,
+        default=0.0,
+        metavar="US",
+        help="CPU microseconds spent per PDU received, for an SMSC closer to a real one's speed",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     accounts = {}
@@ -82,6 +90,7 @@ async def serve(
         receipt_delay=args.receipt_delay,
         history=args.history,
         http_port=args.http_port,
+        pdu_cost=args.pdu_cost_us / 1e6,
     )
     if sim.http is not None and args.balance is not None:
         sim.http.balance = args.balance

@@ -92,6 +92,7 @@ CHANNEL_TYPES: tuple[tuple[str, int], ...] = (
 )
 WRITE_HIGH_WATER = 256 * 1024
 WRITE_LOW_WATER = 64 * 1024
+RATE_WINDOW = 1.0  # s; ``busiest_second`` counts SUBMIT_SMs within any window this long
 
 
 # SMS Center's clock: Moscow time (UTC+3, no daylight saving)
@@ -107,6 +108,17 @@ def _smpp_absolute(stamp: float) -> str:
     """SMPP absolute time YYMMDDhhmmsstnnp (UTC, offset 00)."""
     moment = datetime.datetime.fromtimestamp(stamp, datetime.UTC)
     return moment.strftime("%y%m%d%H%M%S") + "000+"
+
+
+def burn(seconds: float) -> None:
+    """Keep this thread's CPU busy for ``seconds`` of its own CPU time (not wall time): what
+    an SMSC that does real work per PDU costs, even when the process is descheduled."""
+    if seconds <= 0:
+        return
+    clock = time.thread_time
+    end = clock() + seconds
+    while clock() < end:
+        pass
 
 
 def parse_system_type(system_type: str) -> tuple[bool, bool, int]:
@@ -407,6 +419,7 @@ class Session(asyncio.Protocol):
         hanging = sim._hanging()
         handle = self._handle
         active = False
+        handled = 0
         self._batching = True
         try:
             while size - offset >= HEADER_LEN:
@@ -424,6 +437,7 @@ class Session(asyncio.Protocol):
                 if hanging:
                     continue  # read and discard
                 self.pdus_received += 1
+                handled += 1
                 if not command_id & RESPONSE_BIT or sim.count_responses_as_activity:
                     active = True
                 try:
@@ -436,6 +450,8 @@ class Session(asyncio.Protocol):
                     break
         finally:
             del buffer[:offset]
+            if handled and sim.pdu_cost > 0:
+                sim._charge(handled)  # the work happens before the answers go out
             self._batching = False
             if self._out:
                 self._flush()
@@ -616,9 +632,12 @@ class SmscSimulator:
         count_responses_as_activity: bool = False,
         history: int | None = None,
         http_port: int | None = None,
+        pdu_cost: float = 0.0,
     ) -> None:
         if history is not None and history < 0:
             raise ValueError("history must be None or at least 0")
+        if pdu_cost < 0:
+            raise ValueError("pdu_cost must be at least 0")
         self.host = host
         self.port = port
         self.tls_port = tls_port
@@ -640,6 +659,10 @@ class SmscSimulator:
         self.auto_receipt_stat = "DELIVRD"
         self.auto_receipt_err = 0
         self.receipt_cost = "0.0000"
+        # seconds of CPU spent per PDU received (0: as fast as it goes), for an SMSC whose
+        # speed is closer to a real one; ``pdus_charged`` counts the PDUs it was spent on
+        self.pdu_cost = pdu_cost
+        self.pdus_charged = 0
 
         # observation; with ``history`` set, only the latest ``history`` submits, messages and
         # records are kept (a benchmark's memory and garbage collection stay flat), while the
@@ -651,6 +674,11 @@ class SmscSimulator:
         self.status_counts: Counter[int | None] = Counter()  # None: the response was dropped
         self.first_submit_at: float | None = None
         self.last_submit_at: float | None = None
+        # the most SUBMIT_SMs received within any RATE_WINDOW; ``_window_stamps`` holds the
+        # monotonic stamps of the last RATE_WINDOW only (bounded by the rate, not the volume)
+        self.busiest_second = 0
+        self.rate_clock: Callable[[], float] = time.monotonic  # tests pass a fake one
+        self._window_stamps: deque[float] = deque()
         self.submits: list[Submit] = []
         self.accepted: list[Submit] = []
         self.binds: list[BindAttempt] = []
@@ -813,6 +841,11 @@ class SmscSimulator:
             "unanswered_delivers": self._unanswered,
             "throughput": self._throughput,
             "http": None if self.http is None else self.http.stats(),
+            "first_submit_at": self.first_submit_at,
+            "last_submit_at": self.last_submit_at,
+            "busiest_second": self.busiest_second,
+            "pdu_cost": self.pdu_cost,
+            "pdus_charged": self.pdus_charged,
         }
 
     async def wait_for(
@@ -1041,6 +1074,11 @@ class SmscSimulator:
         self._notify()
 
     # ------------------------------------------------------------------ internals
+    def _charge(self, pdus: int) -> None:
+        """Spend ``pdu_cost`` of CPU for each of ``pdus`` PDUs just handled."""
+        self.pdus_charged += pdus
+        burn(self.pdu_cost * pdus)
+
     def _next_sequence(self) -> int:
         self._sequence = self._sequence % 0x7FFFFFFF + 1
         return self._sequence
@@ -1189,6 +1227,13 @@ class SmscSimulator:
         if self.first_submit_at is None:
             self.first_submit_at = now
         self.last_submit_at = now
+        stamps = self._window_stamps
+        mono = self.rate_clock()
+        stamps.append(mono)
+        edge = mono - RATE_WINDOW
+        while stamps[0] <= edge:
+            stamps.popleft()
+        self.busiest_second = max(self.busiest_second, len(stamps))
         self._answer_submit(session, submit, sequence, now)
         self.status_counts[submit.status] += 1
         if self.history is not None:
@@ -1425,6 +1470,9 @@ class SmscSimulator:
         self.first_submit_at = self.last_submit_at = None
         if self.http is not None:
             self.http.reset_observations()
+        self.busiest_second = 0
+        self._window_stamps.clear()
+        self.pdus_charged = 0
 
     def _receipt_session(self, record: MessageRecord) -> Session | None:
         origin = record.session
@@ -1514,11 +1562,13 @@ __all__ = [
     "BIND_RECEIVER",
     "BIND_TRANSCEIVER",
     "BIND_TRANSMITTER",
+    "RATE_WINDOW",
     "BindAttempt",
     "Message",
     "MessageRecord",
     "Session",
     "SmscSimulator",
     "Submit",
+    "burn",
     "parse_system_type",
 ]

@@ -18,6 +18,8 @@ def test_parse_args() -> None:
     assert args.throughput == 30.0
     assert args.tls_port is None
     assert parse_args([]).accounts is None
+    assert parse_args([]).pdu_cost_us == 0.0
+    assert parse_args(["--pdu-cost-us", "20"]).pdu_cost_us == 20.0
     with pytest.raises(SystemExit):
         parse_args(["--account", "nocolon"])
 

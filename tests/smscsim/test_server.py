@@ -809,3 +809,69 @@ async def test_history_zero_keeps_long_messages_until_complete(connect: Connect)
 def test_history_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="history"):
         SmscSimulator(history=-1)
+
+
+# ---------------------------------------------------------------------------- rate record
+
+
+async def test_busiest_second_counts_submits_in_any_sliding_second(connect: Connect) -> None:
+    now = [0.0]
+    async with SmscSimulator(history=0, duplicate_window=0) as sim:
+        sim.rate_clock = lambda: now[0]
+        client = await connect(target=sim)
+        for index, stamp in enumerate((0.0, 0.2, 0.4, 0.6, 0.8)):
+            now[0] = stamp
+            await client.submit(PHONE, f"a{index}")
+        assert sim.busiest_second == 5
+        now[0] = 1.0  # the window is half-open: the submit at 0.0 is a second old, out
+        await client.submit(PHONE, "b")
+        assert sim.busiest_second == 5
+        now[0] = 1.5  # 0.6, 0.8, 1.0, 1.5
+        await client.submit(PHONE, "c")
+        assert sim.busiest_second == 5
+        now[0] = 1.6  # 0.8, 1.0, 1.5 and three at 1.6
+        for index in range(3):
+            await client.submit(PHONE, f"d{index}")
+        assert sim.busiest_second == 6
+        assert sim.stats()["busiest_second"] == 6
+        # refused submits count too: the provider's limit is on requests
+        sim.fail_submits(ESME_RTHROTTLED, count=1)
+        await client.submit(PHONE, "e")
+        assert sim.busiest_second == 7
+        sim.reset_observations()
+        assert sim.busiest_second == 0
+        now[0] = 10.0
+        await client.submit(PHONE, "f")
+        assert sim.busiest_second == 1
+
+
+async def test_pdu_cost_is_spent_once_per_pdu_received(
+    connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spent: list[float] = []
+    monkeypatch.setattr("smscsim.server.burn", spent.append)
+    async with SmscSimulator(pdu_cost=20e-6) as slow:
+        client = await connect(target=slow)  # the bind is a PDU too
+        for index in range(5):
+            await client.submit(PHONE, f"slow {index}")
+        await client.enquire_link()
+        stats = await client.submit_many(50, 10, text="pipelined {i}")
+        assert stats.ok == 50
+        assert slow.pdus_charged == 1 + 5 + 1 + 50
+        assert sum(spent) == pytest.approx(slow.pdus_charged * 20e-6)
+        slow.pdu_cost = 0.0  # settable: off again
+        await client.submit(PHONE, "fast")
+        assert slow.pdus_charged == 57
+        assert slow.stats()["pdus_charged"] == 57
+
+
+async def test_no_pdu_cost_by_default(connect: Connect) -> None:
+    async with SmscSimulator() as fast:
+        client = await connect(target=fast)
+        await client.submit(PHONE, "fast")
+        assert fast.pdus_charged == 0
+
+
+def test_pdu_cost_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="pdu_cost"):
+        SmscSimulator(pdu_cost=-1.0)
