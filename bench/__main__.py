@@ -16,12 +16,15 @@ import time
 import tracemalloc
 from typing import Any
 
-from .simproc import SimProcess
+from .simproc import REALISTIC_PDU_COST, SimProcess
 
 GOAL_ACTION_PER_S = 7000.0
 GOAL_MULTI_PER_S = 20000.0
 GOAL_MULTI_RATIO = 0.75
 GOAL_SCALING = 0.15
+GOAL_ACCURACY = 0.98  # achieved / configured throughput
+GOAL_MULTI_VS_RAW = 0.8  # issue 13: one 5,000-recipient call / raw pipelined client
+ACCURACY_RATES = (30, 100, 300, 1000)
 
 _numbers = itertools.count(1)
 
@@ -113,13 +116,35 @@ class Bench:
         self.notes: list[str] = []
         self.cpu: dict[str, float] = {}  # tag -> CPU microseconds of this process per message
         self.wall: dict[str, float] = {}  # tag -> seconds
+        self.started: dict[str, float] = {}  # tag -> wall clock when its calls were made
         self.run_id = f"{os.getpid() % 10000}"
 
     def text(self, tag: str, index: int) -> str:
         return f"bench {self.run_id} {tag} {index}"
 
-    async def reset_sim(self, throughput: float | None = None) -> None:
-        await self.sim.call("reset", throughput=throughput, duplicate_window=60.0)
+    async def reset_sim(self, throughput: float | None = None, pdu_cost: float = 0.0) -> None:
+        await self.sim.call(
+            "reset", throughput=throughput, duplicate_window=60.0, pdu_cost=pdu_cost
+        )
+
+    async def smsc_rate(self, count: int) -> float:
+        """Submits a second as the simulator saw them: the ``count - 1`` intervals between the
+        first and the last SUBMIT_SM since the last reset."""
+        stats = await self.sim.call("stats")
+        if stats["submits"] < count:
+            self.notes.append(f"the simulator counted {stats['submits']} of {count} submits")
+        span = (stats["last"] or 0.0) - (stats["first"] or 0.0)
+        return (stats["submits"] - 1) / span if span > 0 else 0.0
+
+    async def delivered_rate(self, count: int, started: float) -> float:
+        """Messages a second from the first request made (wall clock ``started``) to the last
+        SUBMIT_SM at the simulator: how a sender that takes requests is compared (Kannel and
+        the action calls alike), whatever it does before its first SUBMIT_SM."""
+        stats = await self.sim.call("stats")
+        if stats["submits"] < count:
+            self.notes.append(f"the simulator counted {stats['submits']} of {count} submits")
+        span = (stats["last"] or 0.0) - started
+        return stats["submits"] / span if span > 0 else 0.0
 
     # ----------------------------------------------------------------- reference clients
     async def references(self) -> None:
@@ -139,6 +164,49 @@ class Bench:
         fast = await bare_esme(port, n, fast=True, prefix=f"{self.run_id} f")
         self.figures["esme_fast_correlator_per_s"] = fast["per_s"]
 
+        # the same raw client on the realistic-speed SMSC
+        n = 20_000 if not self.quick else 5_000
+        await self.reset_sim(pdu_cost=REALISTIC_PDU_COST)
+        rates = [await raw_ceiling(port, n, prefix=f"{self.run_id} rr{i}") for i in range(2)]
+        self.figures["real_raw_ceiling_per_s"] = max(rates)
+        await self.kannel()
+
+    async def kannel(self) -> None:
+        """Kannel 1.4.5 on both SMSC speeds, 5,000 single messages each (skipped when absent)."""
+        from . import kannel
+
+        if not kannel.available():
+            self.notes.append("Kannel (bearerbox, smsbox) not installed: its phase skipped")
+            return
+        n = 5_000 if not self.quick else 1_000
+        await self.reset_sim()
+        async with kannel.Kannel(self.sim).running() as box:
+            await box.send(numbers(500), [self.text("kannel-warm", i) for i in range(500)])
+            for key, cost in (("kannel", 0.0), ("real_kannel", REALISTIC_PDU_COST)):
+                delivered: list[float] = []
+                first_last: list[float] = []
+                for run in range(3):
+                    await asyncio.sleep(0.5)  # the last run has left Kannel
+                    await self.reset_sim(pdu_cost=cost)
+                    started = time.time()
+                    texts = [self.text(f"{key}{run}", i) for i in range(n)]
+                    accepted, _ = await box.send(numbers(n), texts)
+                    await self._wait_submits(accepted, 30)
+                    delivered.append(await self.delivered_rate(n, started))
+                    first_last.append(await self.smsc_rate(n))
+                    if accepted != n:
+                        self.notes.append(f"{key}: sendsms accepted {accepted} of {n}")
+                self.figures[f"{key}_per_s"] = statistics.median(delivered)
+                self.figures[f"{key}_first_last_per_s"] = statistics.median(first_last)
+        await self.reset_sim()
+
+    async def _wait_submits(self, count: int, timeout: float) -> None:
+        end = time.monotonic() + timeout
+        while (await self.sim.call("stats"))["submits"] < count:
+            if time.monotonic() > end:
+                return
+            await asyncio.sleep(0.05)
+
     # ----------------------------------------------------------------- Home Assistant
     async def action_calls(self, hass: Any, count: int, tag: str) -> tuple[float, int]:
         """``count`` concurrent send_sms calls, one recipient each; (msg/s, sent)."""
@@ -154,6 +222,7 @@ class Bench:
             )
             for i, number in enumerate(numbers(count))
         ]
+        self.started[tag] = time.time()
         start, cpu = time.perf_counter(), time.process_time()
         results = await asyncio.gather(*calls)
         elapsed = time.perf_counter() - start
@@ -211,9 +280,13 @@ class Bench:
             # 5,000 action calls, one recipient each, with the stall probe and write count
             n = 5_000
             writes["n"] = 0
+            await self.reset_sim()
             with StallProbe() as probe:
                 rate, sent = await self.action_calls(hass, n, "calls")
             self.figures["action_calls_per_s"] = rate
+            self.figures["action_calls_smsc_per_s"] = await self.delivered_rate(
+                n, self.started["calls"]
+            )
             self.figures["action_calls_cpu_us_per_msg"] = self.cpu["calls"]
             self.figures["action_calls_sent"] = sent
             self.figures["event_loop_stall_max_ms"] = probe.max_late * 1000
@@ -225,6 +298,11 @@ class Bench:
             self.figures["multi_recipient_cpu_us_per_msg"] = min(
                 self.cpu[f"multi{i}"] for i in range(3)
             )
+
+            # the same two on the realistic-speed SMSC
+            await self.realistic(hass, n)
+            # where the time of a single call goes (not timed: cProfile slows it down)
+            await self.profile_calls(hass, n)
 
             # scaling: 1,000 vs 100,000 messages (calls of 1,000 recipients each)
             rates_1k = [await self.multi_call(hass, 1000, f"k{i}") for i in range(5)]
@@ -275,6 +353,9 @@ class Bench:
                     self.notes.append(f"incoming at {rate}/s: {len(ordered)} of {count} events")
             unsub()
 
+            # the limiter's accuracy at 30..1000/s
+            await self.accuracy(hass, entry)
+
             # the provider's default 30/s: what the SMSC sees
             await self.reset_sim(throughput=30)
             runtime = await ha.reconfigure(hass, entry, ha.DEFAULT_RATE_OPTIONS | _DEFAULTS)
@@ -287,6 +368,67 @@ class Bench:
             if stats["first"] and stats["last"]:
                 span = stats["last"] - stats["first"]
                 self.figures["default_rate_smsc_per_s"] = (count - 1) / span if span else 0.0
+
+    async def realistic(self, hass: Any, n: int) -> None:
+        """5,000 single calls and one 5,000-recipient call on the realistic-speed SMSC."""
+        rates: list[float] = []
+        smsc: list[float] = []
+        for i in range(3):
+            await self.reset_sim(pdu_cost=REALISTIC_PDU_COST)
+            rate, _ = await self.action_calls(hass, n, f"real-calls{i}")
+            rates.append(rate)
+            smsc.append(await self.delivered_rate(n, self.started[f"real-calls{i}"]))
+        self.figures["real_action_calls_per_s"] = statistics.median(rates)
+        self.figures["real_action_calls_smsc_per_s"] = statistics.median(smsc)
+        rates = []
+        for i in range(3):
+            await self.reset_sim(pdu_cost=REALISTIC_PDU_COST)
+            rates.append(await self.multi_call(hass, n, f"real-multi{i}"))
+        self.figures["real_multi_recipient_per_s"] = statistics.median(rates)
+        await self.reset_sim()
+
+    async def profile_calls(self, hass: Any, n: int) -> None:
+        """cProfile over another 5,000 single calls: CPU time by area, per message."""
+        from .profile import WAITING, profile
+
+        (_, sent), areas, top = await profile(self.action_calls(hass, n, "profiled"))
+        busy = sum(seconds for area, seconds in areas.items() if area != WAITING)
+        self.figures["profile_calls_us_per_msg"] = {
+            area: seconds / max(sent, 1) * 1e6 for area, seconds in areas.items()
+        }
+        self.figures["profile_calls_busy_share"] = {
+            area: seconds / busy for area, seconds in areas.items() if area != WAITING and busy
+        }
+        self.figures["profile_calls_top"] = top
+
+    async def accuracy(self, hass: Any, entry: Any) -> None:
+        """The entry reloaded at each throughput (window 1,000 does not bind); one call of a
+        few seconds' worth of recipients; what the SMSC saw."""
+        from custom_components.smscentre.const import CONF_THROUGHPUT, CONF_WINDOW
+
+        from . import ha
+
+        seconds = 4.0 if not self.quick else 1.5
+        rows: list[dict[str, Any]] = []
+        for rate in ACCURACY_RATES:
+            await self.reset_sim()
+            await ha.reconfigure(hass, entry, {CONF_WINDOW: 1000, CONF_THROUGHPUT: rate})
+            count = max(int(rate * seconds), 10)
+            await self.multi_call(hass, count, f"accuracy{rate}")
+            stats = await self.sim.call("stats")
+            achieved = await self.smsc_rate(count)
+            rows.append(
+                {
+                    "configured": rate,
+                    "messages": stats["submits"],
+                    "achieved": achieved,
+                    "busiest_second": stats["busiest_second"],
+                    "ratio": achieved / rate,
+                    "throttled": int(stats["statuses"].get(str(0x58), 0)),
+                }
+            )
+        self.figures["accuracy"] = rows
+        await ha.reconfigure(hass, entry, ha.BURST_OPTIONS)
 
     async def backlog(self) -> None:
         """10,000 queued with the link down: memory, a graceful stop, a restart.
@@ -389,27 +531,48 @@ def _pct(ordered: list[float], q: float) -> float:
 
 
 def goals(f: dict[str, Any]) -> dict[str, bool]:
-    """Issue 7's goals, judged on this run's figures."""
+    """Issue 7's and issue 13's goals, judged on this run's figures (Kannel's only when it
+    ran)."""
     multi_goal = min(GOAL_MULTI_PER_S, GOAL_MULTI_RATIO * f["raw_ceiling_per_s"])
-    return {
+    met = {
         "action_calls": f["action_calls_per_s"] >= GOAL_ACTION_PER_S,
         "multi_recipient": f["multi_recipient_per_s"] >= multi_goal,
         "scaling": f["rate_100k_per_s"] >= (1 - GOAL_SCALING) * f["rate_1k_per_s"],
         "default_rate": f["default_rate_throttled"] == 0,
+        "accuracy": all(
+            row["ratio"] >= GOAL_ACCURACY and row["busiest_second"] <= row["configured"]
+            for row in f["accuracy"]
+        ),
+        "real_multi_vs_raw": f["real_multi_vs_raw"] >= GOAL_MULTI_VS_RAW,
     }
+    if "kannel_per_s" in f:
+        met["calls_vs_kannel"] = f["action_calls_smsc_per_s"] >= f["kannel_per_s"]
+        met["real_calls_vs_kannel"] = f["real_action_calls_smsc_per_s"] >= f["real_kannel_per_s"]
+    return met
 
 
 ROWS: list[tuple[str, str, str]] = [
     ("raw_ceiling_per_s", "simulator ceiling, raw pipelined client", "{:,.0f} msg/s"),
     ("esme_stock_per_s", "bare aiosmpplib ESME, stock SimpleCorrelator", "{:,.0f} msg/s"),
     ("esme_fast_correlator_per_s", "bare aiosmpplib ESME, O(1) correlator", "{:,.0f} msg/s"),
+    ("kannel_per_s", "Kannel 1.4.5: 5,000 sendsms (median of 3)", "{:,.0f} msg/s"),
+    ("kannel_first_last_per_s", "  first to last SUBMIT_SM only", "{:,.0f} msg/s"),
     ("action_calls_per_s", "5,000 send_sms calls x 1 recipient", "{:,.0f} msg/s"),
+    ("action_calls_smsc_per_s", "  first call in -> last SUBMIT_SM out", "{:,.0f} msg/s"),
+    ("calls_vs_kannel", "  / Kannel (first in -> last out)", "{:.2f}x"),
     ("action_calls_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
     ("multi_recipient_per_s", "1 send_sms call x 5,000 recipients", "{:,.0f} msg/s"),
     ("multi_recipient_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
     ("multi_vs_raw", "  multi-recipient / raw ceiling", "{:.2f}"),
     ("action_vs_esme_stock", "  action calls / stock ESME", "{:.1f}x"),
     ("action_vs_esme_fast", "  action calls / ESME with O(1) correlator", "{:.2f}x"),
+    ("real_raw_ceiling_per_s", "realistic SMSC (20 us/PDU): raw pipelined client", "{:,.0f} msg/s"),
+    ("real_kannel_per_s", "  Kannel 1.4.5: 5,000 sendsms (median of 3)", "{:,.0f} msg/s"),
+    ("real_action_calls_per_s", "  5,000 send_sms calls x 1 (median of 3)", "{:,.0f} msg/s"),
+    ("real_action_calls_smsc_per_s", "    first call in -> last SUBMIT_SM out", "{:,.0f} msg/s"),
+    ("real_calls_vs_kannel", "    / Kannel", "{:.2f}x"),
+    ("real_multi_recipient_per_s", "  1 call x 5,000 recipients (median of 3)", "{:,.0f} msg/s"),
+    ("real_multi_vs_raw", "    / raw pipelined client", "{:.2f}"),
     ("rate_1k_per_s", "1,000 messages (median of 5)", "{:,.0f} msg/s"),
     ("rate_100k_per_s", "100,000 messages (100 calls x 1,000, 10 at a time)", "{:,.0f} msg/s"),
     ("scaling_100k_vs_1k", "  100k rate / 1k rate", "{:.2f}"),
@@ -448,6 +611,12 @@ def derive(f: dict[str, Any]) -> None:
     f["action_vs_esme_stock"] = f["action_calls_per_s"] / max(f["esme_stock_per_s"], 1e-9)
     f["action_vs_esme_fast"] = f["action_calls_per_s"] / max(f["esme_fast_correlator_per_s"], 1)
     f["scaling_100k_vs_1k"] = f["rate_100k_per_s"] / f["rate_1k_per_s"]
+    f["real_multi_vs_raw"] = f["real_multi_recipient_per_s"] / f["real_raw_ceiling_per_s"]
+    if "kannel_per_s" in f:
+        f["calls_vs_kannel"] = f["action_calls_smsc_per_s"] / max(f["kannel_per_s"], 1e-9)
+        f["real_calls_vs_kannel"] = f["real_action_calls_smsc_per_s"] / max(
+            f["real_kannel_per_s"], 1e-9
+        )
 
 
 def table(f: dict[str, Any], met: dict[str, bool], notes: list[str]) -> str:
@@ -456,7 +625,26 @@ def table(f: dict[str, Any], met: dict[str, bool], notes: list[str]) -> str:
         if key in f:
             lines.append(f"{label:<52} {fmt.format(f[key]):>16}")
     lines.append("")
-    lines.extend(f"goal {name:<16} {'met' if ok else 'NOT MET'}" for name, ok in met.items())
+    lines.append("throughput option: configured / achieved at the SMSC / most in any one second")
+    for row in f.get("accuracy", ()):
+        over = "  OVER THE LIMIT" if row["busiest_second"] > row["configured"] else ""
+        lines.append(
+            f"  {row['configured']:>5}/s  {row['achieved']:>8.1f}/s  ratio {row['ratio']:.3f}"
+            f"  busiest second {row['busiest_second']:>5}  ({row['messages']} messages,"
+            f" {row['throttled']} x 0x58){over}"
+        )
+    if "profile_calls_us_per_msg" in f:
+        lines.append("")
+        lines.append("where the time of a single call goes (cProfile, 5,000 calls; shares of busy)")
+        per_msg = f["profile_calls_us_per_msg"]
+        shares = f["profile_calls_busy_share"]
+        for area, micros in sorted(per_msg.items(), key=lambda item: -item[1]):
+            share = f"{shares[area]:>5.0%}" if area in shares else "     "
+            lines.append(f"  {area:<52} {micros:>7.1f} us  {share}")
+        lines.append("  largest own times:")
+        lines.extend(f"    {line}" for line in f["profile_calls_top"])
+    lines.append("")
+    lines.extend(f"goal {name:<20} {'met' if ok else 'NOT MET'}" for name, ok in met.items())
     lines.extend(f"note: {note}" for note in notes)
     return "\n".join(lines)
 
