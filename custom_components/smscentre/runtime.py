@@ -40,6 +40,7 @@ from .settings import ApiSettings, EntryOptions, tls_context
 from .smsc.http.api import HttpApi
 from .smsc.outbox import Outbox
 from .smsc.prepare import Preparer
+from .smsc.ratelimit import MARGIN as RATE_MARGIN
 from .smsc.rules import Rules
 from .smsc.smpp.link import Link
 from .smsc.smpp.receiver import Receiver
@@ -73,6 +74,7 @@ class SmscRuntime:
             # 0 = no rate limit: not offered by the options flow (1..1000), only written into
             # an entry on purpose (scripts/bench measures the send path without the limiter)
             throughput=options.throughput or None,
+            rate_margin=RATE_MARGIN,
         )
         self.rules = Rules()
         self.publisher = CounterPublisher(hass, entry_id, self.outbox, self.tracker)

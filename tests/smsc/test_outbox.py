@@ -229,6 +229,78 @@ async def test_throttling_halves_rate_then_recovers() -> None:
     assert box.sent_total >= 3
 
 
+class LateTime(FakeTime):
+    """A fake clock whose every sleep ends ``late`` seconds after it was due (a busy loop)."""
+
+    def __init__(self, late: float) -> None:
+        super().__init__(0.0)
+        self.late = late
+
+    async def sleep(self, delay: float) -> None:
+        await super().sleep(delay + self.late)
+
+
+def most_in_one_second(stamps: list[float]) -> int:
+    """The most stamps within any half-open window [t, t + 1 s) (to a microsecond)."""
+    most = start = 0
+    for end, stamp in enumerate(stamps):
+        while stamp - stamps[start] >= 1.0 - 1e-6:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def send_batches(box: Outbox, time: FakeTime, count: int) -> tuple[list[float], list[int]]:
+    """Drain ``count`` parts as the link does: wait for one, take every other that may go
+    now, answer them all; (the time of each send, the size of each batch)."""
+    stamps: list[float] = []
+    batches: list[int] = []
+    while len(stamps) < count:
+        refs = [await box.next_part()]
+        while (ref := box.next_part_nowait()) is not None:
+            refs.append(ref)
+        stamps.extend([time.now] * len(refs))
+        batches.append(len(refs))
+        for ref in refs:
+            box.on_response(ref.token, OK, "1")
+    return stamps, batches
+
+
+@pytest.mark.parametrize("rate", [30, 100, 300, 1000])
+async def test_rate_kept_when_every_wake_up_is_late(rate: int) -> None:
+    """Each wait ends 0.7 ms late: the outbox still sends ``rate`` a second (a token bucket
+    of one got 1 / (1/rate + 0.7 ms)), and never more than ``rate`` in any second."""
+    time = LateTime(0.0007)
+    box = make(time, throughput=float(rate), window=1000)
+    count = rate * 5
+    box.add([msg() for _ in range(count)])
+    stamps, _ = await send_batches(box, time, count)
+    assert len([s for s in stamps if s < 5.0]) >= 0.98 * count
+    assert most_in_one_second(stamps) <= rate
+    assert box.sent_total == count
+
+
+async def test_parts_that_may_go_go_together() -> None:
+    """At 1,000/s the sender waits once per few milliseconds, not once per part."""
+    time = FakeTime(0.0)
+    box = make(time, throughput=1000.0, window=1000)
+    box.add([msg() for _ in range(1000)])
+    stamps, batches = await send_batches(box, time, 1000)
+    assert len(batches) <= 1000 // 5 + 1
+    assert max(batches) >= 5
+    assert len(time.slept) == len(batches) - 1  # one wait per batch
+    assert most_in_one_second(stamps) <= 1000
+
+
+async def test_catching_up_never_exceeds_the_window() -> None:
+    """A long stall at 1,000/s leaves many parts due at once; still at most ``window`` go."""
+    time = LateTime(0.3)
+    box = make(time, throughput=1000.0, window=7)
+    box.add([msg() for _ in range(100)])
+    _, batches = await send_batches(box, time, 100)
+    assert max(batches) == 7
+
+
 # --------------------------------------------------------------------------- retry policy
 
 

@@ -13,10 +13,12 @@ Order
     meanwhile.
 
 Flow control
-    At most ``window`` parts await a response. At most ``throughput`` SUBMIT_SMs a second
-    (token bucket with a burst of 1; ``None`` = no limit). After ESME_RTHROTTLED the rate is
-    halved (at most once a second, down to 1/32) and recovers by half again every 2 s without
-    throttling.
+    At most ``window`` parts await a response. At most ``throughput`` SUBMIT_SMs in any sliding
+    second (``None`` = no limit), spread on a schedule that makes up a late wake-up instead of
+    losing it; after ESME_RTHROTTLED the rate is halved (at most once a second, down to 1/32)
+    and recovers by half again every 2 s without throttling: see :mod:`.ratelimit`. When the
+    rate holds parts back, the link's sender waits once (one timer) and then takes every part
+    that fell due meanwhile.
 
 Retry policy
     - 0x00 (ESME_ROK): the part is accepted; its message id is kept. When every part of a
@@ -108,6 +110,7 @@ from .message import (
     PartRef,
     Priority,
 )
+from .ratelimit import RateLimiter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -175,9 +178,6 @@ ERROR_LINK_LOST = "link_lost"
 ERROR_TOO_MANY_ATTEMPTS = "too_many_attempts"
 
 SAFE_RETRY_CAP = 10.0  # s; long messages and uncertain parts (the provider's one-minute rules)
-MIN_RATE_FACTOR = 1 / 32
-SLOW_DOWN_EVERY = 1.0  # s; throttling halves the rate at most this often
-RECOVER_EVERY = 2.0  # s without throttling before the rate grows by half
 LATE_TOKENS = 10_000  # timed-out attempts whose late success we still accept
 HTTP_SCAN = 1_000  # queue entries take_for_http looks at, at most
 
@@ -286,19 +286,22 @@ class Outbox:
         retry_cap: float = 60.0,
         jitter: Callable[[], float] = random.random,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        rate_margin: float = 0.0,
     ) -> None:
         """Start empty.
 
         ``clock`` measures intervals (rate, backoff); ``wall_clock`` stamps messages;
         ``jitter`` returns a number in [0, 1); ``sleep`` waits on ``clock`` (tests pass one
-        that advances a fake clock).
+        that advances a fake clock). ``rate_margin`` lengthens the second the rate is counted
+        in, for the network's delay jitter (:mod:`.ratelimit`; the integration passes
+        ``ratelimit.MARGIN``, 0 counts exact seconds).
         """
         if window < 1:
             raise ValueError("window must be at least 1")
         if not 1 <= max_attempts <= 255:
             raise ValueError("max_attempts must be 1..255")  # counted in a bytearray
         self.window = window
-        self.throughput = throughput
+        self._limiter = RateLimiter(throughput, margin=rate_margin)
         self.on_change = on_change
         self.on_done = on_done
         self.max_attempts = max_attempts
@@ -321,10 +324,6 @@ class Outbox:
         self._futures: dict[str, asyncio.Future[OutboundMessage]] = {}
         self._waiters: set[asyncio.Future[None]] = set()
         self._next_token = 1
-        self._allow_at = 0.0  # clock time of the next SUBMIT_SM the rate allows
-        self._rate_factor = 1.0
-        self._slowed_at = float("-inf")  # last halving of the rate
-        self._recovered_at = float("-inf")  # last step back up
         self._closed = False
         self.sent_total = 0
         self.failed_total = 0
@@ -351,11 +350,14 @@ class Outbox:
         return self._closed
 
     @property
+    def throughput(self) -> float | None:
+        """SUBMIT_SMs allowed in any one second; None: no limit."""
+        return self._limiter.rate
+
+    @property
     def effective_throughput(self) -> float | None:
         """The rate now allowed (lower than ``throughput`` after throttling)."""
-        if self.throughput is None:
-            return None
-        return self.throughput * self._rate_factor
+        return self._limiter.effective_rate
 
     def get(self, local_id: str) -> OutboundMessage | None:
         """Return an unfinished message by its local id.
@@ -486,8 +488,8 @@ class Outbox:
         if len(self._pending) < self.window:
             job = self._head()
             if job is not None:
-                wait = self._allow_at - now if self.throughput else 0.0
-                if wait <= 0:
+                wait = self._limiter.delay(now)
+                if not wait:
                     return self._dispatch(job, now), None
                 return None, wait
             if delayed:
@@ -521,7 +523,7 @@ class Outbox:
             self._accept(message, ref.index, None)
         elif status in RETRYABLE:
             if status == STATUS_THROTTLED:
-                self._slow_down()
+                self._limiter.throttled(self._clock())
             self._retry(message, ref.index, status, RETRYABLE[status])
         else:
             self._fail(message, status_name(status), status)
@@ -921,10 +923,7 @@ class Outbox:
             message.part_attempts[index] = attempts
             message.attempts = max(message.attempts, attempts)
             message.state = STATE_SENDING
-        if self.throughput:
-            if self._rate_factor < 1.0:
-                self._recover(now)
-            self._allow_at = max(self._allow_at, now) + 1.0 / (self.throughput * self._rate_factor)
+        self._limiter.sent(now)
         self._changed()
         return ref
 
@@ -1034,17 +1033,6 @@ class Outbox:
         self._accept(message, ref.index, message_id)
         self._changed()
 
-    def _slow_down(self) -> None:
-        now = self._clock()
-        if now - self._slowed_at >= SLOW_DOWN_EVERY:
-            self._rate_factor = max(MIN_RATE_FACTOR, self._rate_factor / 2)
-            self._slowed_at = now
-
-    def _recover(self, now: float) -> None:
-        if now - max(self._slowed_at, self._recovered_at) >= RECOVER_EVERY:
-            self._rate_factor = min(1.0, self._rate_factor * 1.5)
-            self._recovered_at = now
-
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
@@ -1058,16 +1046,31 @@ class Outbox:
             waiters.clear()
 
     async def _wait(self, delay: float | None) -> None:
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Until ``_wake`` (a new part, room in the window) or ``delay`` seconds: one future
+        and, on the event loop's clock, one timer that resolves it."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.add(waiter)
         try:
             if delay is None:
                 await waiter
-                return
-            sleeper = asyncio.ensure_future(self._sleep(delay))
-            try:
-                await asyncio.wait((waiter, sleeper), return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeper.cancel()
+            elif self._sleep is asyncio.sleep:
+                timer = loop.call_later(delay, _release, waiter)
+                try:
+                    await waiter
+                finally:
+                    timer.cancel()
+            else:  # an injected sleep (a test's fake clock): it has to run as a task
+                sleeper = asyncio.ensure_future(self._sleep(delay))
+                try:
+                    await asyncio.wait((waiter, sleeper), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    sleeper.cancel()
         finally:
             self._waiters.discard(waiter)
+
+
+def _release(waiter: asyncio.Future[None]) -> None:
+    """End a wait whose time is up (unless something woke it first)."""
+    if not waiter.done():
+        waiter.set_result(None)
