@@ -67,7 +67,10 @@ class DuplicateGuard:
         """Seconds until this text may go to this recipient again (0.0 = now)."""
         now = self._clock()
         self._expire(now)
-        stamp = self._seen.get((recipient, _digest(text)))
+        return self._remaining(recipient, _digest(text), now)
+
+    def _remaining(self, recipient: str, digest: bytes, now: float) -> float:
+        stamp = self._seen.get((recipient, digest))
         if stamp is None:
             return 0.0
         return max(0.0, stamp + self.window - now)
@@ -82,7 +85,10 @@ class DuplicateGuard:
         """Remember that this text went to this recipient now."""
         now = self._clock()
         self._expire(now)
-        key = (recipient, _digest(text))
+        self._record(recipient, _digest(text), now)
+
+    def _record(self, recipient: str, digest: bytes, now: float) -> None:
+        key = (recipient, digest)
         self._seen[key] = now
         self._seen.move_to_end(key)
 
@@ -116,14 +122,17 @@ class SubscriberGuard:
         return len(self._runs)
 
     def _current(self, recipient: str, now: float) -> _Run | None:
+        self._expire(now)
+        return self._runs.get(recipient)
+
+    def _expire(self, now: float) -> None:
         runs = self._runs
         limit = now - self.gap
         while runs:
             key, run = next(iter(runs.items()))
             if run[0] > limit:
-                break
+                return
             del runs[key]
-        return runs.get(recipient)
 
     def count(self, recipient: str) -> int:
         """Messages in the recipient's current run (0 when a pause ended it)."""
@@ -133,7 +142,11 @@ class SubscriberGuard:
     def check(self, recipient: str, extra: int = 1) -> None:
         """Raise ``RuleViolation("subscriber_limit")`` if ``extra`` more messages would break it."""
         now = self._clock()
-        run = self._current(recipient, now)
+        self._expire(now)
+        self._check(recipient, extra, now)
+
+    def _check(self, recipient: str, extra: int, now: float) -> None:
+        run = self._runs.get(recipient)
         count = 0 if run is None else run[1]
         if count + extra > self.limit:
             left = self.gap if run is None else run[0] + self.gap - now
@@ -144,12 +157,17 @@ class SubscriberGuard:
     def record(self, recipient: str) -> None:
         """Count one message to this recipient now."""
         now = self._clock()
-        run = self._current(recipient, now)
+        self._expire(now)
+        self._record(recipient, now)
+
+    def _record(self, recipient: str, now: float) -> None:
+        runs = self._runs
+        run = runs.get(recipient)
         if run is None:
-            self._runs[recipient] = (now, 1)
+            runs[recipient] = (now, 1)
             return
-        self._runs[recipient] = (now, run[1] + 1)
-        self._runs.move_to_end(recipient)
+        runs[recipient] = (now, run[1] + 1)
+        runs.move_to_end(recipient)
 
 
 class Rules:
@@ -166,6 +184,7 @@ class Rules:
     ) -> None:
         """Build the guards with the provider's defaults."""
         self.enabled = enabled
+        self._clock = clock
         self.duplicate = DuplicateGuard(duplicate_window, clock)
         self.subscriber = SubscriberGuard(subscriber_limit, subscriber_gap, clock)
 
@@ -177,29 +196,46 @@ class Rules:
         """
         if not self.enabled:
             return
+        duplicate, subscriber = self.duplicate, self.subscriber
+        now = self._clock()  # one instant for the whole action; stale entries dropped once
+        duplicate._expire(now)
+        subscriber._expire(now)
+        digests: dict[str | bytes, bytes] = {}  # one action usually sends one text to many
         batch: set[tuple[str, bytes]] = set()
         per_recipient: dict[str, int] = {}
         for recipient, text in pairs:
-            key = (recipient, _digest(text))
+            digest = digests.get(text)
+            if digest is None:
+                digest = digests[text] = _digest(text)
+            key = (recipient, digest)
             if key in batch:
                 raise RuleViolation(
-                    "duplicate_message",
-                    recipient=recipient,
-                    seconds=_seconds(self.duplicate.window),
+                    "duplicate_message", recipient=recipient, seconds=_seconds(duplicate.window)
                 )
             batch.add(key)
-            self.duplicate.check(recipient, text)
+            if (left := duplicate._remaining(recipient, digest, now)) > 0:
+                raise RuleViolation(
+                    "duplicate_message", recipient=recipient, seconds=_seconds(left)
+                )
             per_recipient[recipient] = per_recipient.get(recipient, 0) + 1
         for recipient, extra in per_recipient.items():
-            self.subscriber.check(recipient, extra)
+            subscriber._check(recipient, extra, now)
 
     def record_many(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
         """Record pairs that passed ``check_many`` and are being queued."""
         if not self.enabled:
             return
+        duplicate, subscriber = self.duplicate, self.subscriber
+        now = self._clock()
+        duplicate._expire(now)
+        subscriber._expire(now)
+        digests: dict[str | bytes, bytes] = {}
         for recipient, text in pairs:
-            self.duplicate.record(recipient, text)
-            self.subscriber.record(recipient)
+            digest = digests.get(text)
+            if digest is None:
+                digest = digests[text] = _digest(text)
+            duplicate._record(recipient, digest, now)
+            subscriber._record(recipient, now)
 
     def admit(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
         """Check all pairs, then record them all; raise and record nothing on any violation."""
