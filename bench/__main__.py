@@ -226,6 +226,7 @@ class Bench:
         start, cpu = time.perf_counter(), time.process_time()
         results = await asyncio.gather(*calls)
         elapsed = time.perf_counter() - start
+        self.wall[tag] = elapsed
         self.cpu[tag] = (time.process_time() - cpu) / count * 1e6
         sent = sum(1 for r in results for m in r["messages"] if m["status"] == "sent")
         return sent / elapsed, sent
@@ -281,7 +282,7 @@ class Bench:
             n = 5_000
             writes["n"] = 0
             await self.reset_sim()
-            with StallProbe() as probe:
+            with StallProbe() as probe, GcProbe() as calls_gc:
                 rate, sent = await self.action_calls(hass, n, "calls")
             self.figures["action_calls_per_s"] = rate
             self.figures["action_calls_smsc_per_s"] = await self.delivered_rate(
@@ -290,6 +291,8 @@ class Bench:
             self.figures["action_calls_cpu_us_per_msg"] = self.cpu["calls"]
             self.figures["action_calls_sent"] = sent
             self.figures["event_loop_stall_max_ms"] = probe.max_late * 1000
+            self.figures["action_calls_gc_share"] = calls_gc.total / self.wall["calls"]
+            self.figures["action_calls_gc_max_ms"] = calls_gc.max_pause * 1000
             self.figures["store_writes_5k_calls"] = writes["n"]
 
             # one call, 5,000 recipients
@@ -561,6 +564,8 @@ ROWS: list[tuple[str, str, str]] = [
     ("action_calls_smsc_per_s", "  first call in -> last SUBMIT_SM out", "{:,.0f} msg/s"),
     ("calls_vs_kannel", "  / Kannel (first in -> last out)", "{:.2f}x"),
     ("action_calls_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
+    ("action_calls_gc_share", "  share of that time in garbage collection", "{:.0%}"),
+    ("action_calls_gc_max_ms", "  longest garbage collection", "{:.0f} ms"),
     ("multi_recipient_per_s", "1 send_sms call x 5,000 recipients", "{:,.0f} msg/s"),
     ("multi_recipient_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
     ("multi_vs_raw", "  multi-recipient / raw ceiling", "{:.2f}"),
@@ -636,6 +641,11 @@ def table(f: dict[str, Any], met: dict[str, bool], notes: list[str]) -> str:
     if "profile_calls_us_per_msg" in f:
         lines.append("")
         lines.append("where the time of a single call goes (cProfile, 5,000 calls; shares of busy)")
+        if "action_calls_gc_share" in f:
+            lines.append(
+                f"  (the profiled pass runs without the garbage collector; in the timed burst"
+                f" collections took {f['action_calls_gc_share']:.0%} of the time)"
+            )
         per_msg = f["profile_calls_us_per_msg"]
         shares = f["profile_calls_busy_share"]
         for area, micros in sorted(per_msg.items(), key=lambda item: -item[1]):

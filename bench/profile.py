@@ -20,11 +20,21 @@ import pstats
 from typing import Any
 
 # (area, substring of the file path), first match wins
+_CORE = f"smscentre{os.sep}smsc{os.sep}"
 _AREAS: tuple[tuple[str, str], ...] = (
-    ("integration: send path (outbox, rules, link, PDUs)", f"smscentre{os.sep}smsc{os.sep}"),
-    ("integration: action, request, response", f"custom_components{os.sep}smscentre{os.sep}"),
+    *(
+        ("core: a message's checks and encoding", f"{_CORE}{name}.py")
+        for name in ("prepare", "channels", "encoding", "rules", "message")
+    ),
+    ("core: outbox and rate limiter", f"{_CORE}outbox.py"),
+    ("core: outbox and rate limiter", f"{_CORE}ratelimit.py"),
+    ("core: sent-message map (tracker)", f"{_CORE}tracker.py"),
+    ("core: SMPP session (PDUs out and in)", f"{_CORE}smpp{os.sep}"),
+    ("core: other", _CORE),
+    ("integration: action, request, answer", f"custom_components{os.sep}smscentre{os.sep}"),
     ("Home Assistant: service call machinery", f"homeassistant{os.sep}"),
-    ("schema validation (voluptuous)", f"voluptuous{os.sep}"),
+    ("schema validation", "probatio"),
+    ("schema validation", f"voluptuous{os.sep}"),
     ("event loop (asyncio, selectors)", f"asyncio{os.sep}"),
     ("event loop (asyncio, selectors)", "selectors.py"),
     ("benchmark harness", f"bench{os.sep}"),
