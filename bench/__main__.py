@@ -235,9 +235,18 @@ class Bench:
         self, hass: Any, count: int, tag: str, calls: int = 1, in_flight: int | None = None
     ) -> float:
         """``calls`` send_sms calls of ``count`` recipients each, at most ``in_flight`` at a
-        time (all at once by default); msg/s."""
+        time (all at once by default); msg/s. One action takes at most ``MAX_RECIPIENTS``
+        (1,000): a larger ``count`` of one call is sent as equal calls made at once."""
         from custom_components.smscentre.const import DOMAIN
+        from custom_components.smscentre.smsc.channels import MAX_RECIPIENTS
 
+        if count > MAX_RECIPIENTS:
+            if calls != 1:
+                raise ValueError(f"at most {MAX_RECIPIENTS} recipients a call")
+            calls = -(-count // MAX_RECIPIENTS)
+            if count % calls:
+                raise ValueError(f"{count} recipients do not split into {calls} equal calls")
+            count //= calls
         gate = asyncio.Semaphore(in_flight or calls)
 
         async def one(index: int) -> int:
@@ -295,7 +304,7 @@ class Bench:
             self.figures["action_calls_gc_max_ms"] = calls_gc.max_pause * 1000
             self.figures["store_writes_5k_calls"] = writes["n"]
 
-            # one call, 5,000 recipients
+            # 5,000 recipients: one action takes 1,000 at most, so 5 calls at once
             rates = [await self.multi_call(hass, n, f"multi{i}") for i in range(3)]
             self.figures["multi_recipient_per_s"] = statistics.median(rates)
             self.figures["multi_recipient_cpu_us_per_msg"] = min(
@@ -566,7 +575,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("action_calls_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
     ("action_calls_gc_share", "  share of that time in garbage collection", "{:.0%}"),
     ("action_calls_gc_max_ms", "  longest garbage collection", "{:.0f} ms"),
-    ("multi_recipient_per_s", "1 send_sms call x 5,000 recipients", "{:,.0f} msg/s"),
+    ("multi_recipient_per_s", "5,000 recipients: 5 send_sms calls x 1,000", "{:,.0f} msg/s"),
     ("multi_recipient_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
     ("multi_vs_raw", "  multi-recipient / raw ceiling", "{:.2f}"),
     ("action_vs_esme_stock", "  action calls / stock ESME", "{:.1f}x"),
@@ -576,7 +585,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("real_action_calls_per_s", "  5,000 send_sms calls x 1 (median of 3)", "{:,.0f} msg/s"),
     ("real_action_calls_smsc_per_s", "    first call in -> last SUBMIT_SM out", "{:,.0f} msg/s"),
     ("real_calls_vs_kannel", "    / Kannel", "{:.2f}x"),
-    ("real_multi_recipient_per_s", "  1 call x 5,000 recipients (median of 3)", "{:,.0f} msg/s"),
+    ("real_multi_recipient_per_s", "  5 calls x 1,000 recipients (median of 3)", "{:,.0f} msg/s"),
     ("real_multi_vs_raw", "    / raw pipelined client", "{:.2f}"),
     ("rate_1k_per_s", "1,000 messages (median of 5)", "{:,.0f} msg/s"),
     ("rate_100k_per_s", "100,000 messages (100 calls x 1,000, 10 at a time)", "{:,.0f} msg/s"),
