@@ -369,3 +369,23 @@ async def test_too_many_requests_waits_and_sends_once(drill: Drill) -> None:
     drill.advance(11)
     await _until(drill.hass, lambda: drill.runtime.outbox.queued == 0)
     drill.assert_each_once(texts)
+
+
+async def test_the_throughput_option_holds_over_http(
+    hass: HomeAssistant, simulator: SmscSimulator, entry_options: dict[str, Any]
+) -> None:
+    """Over HTTP too, never more than the throughput option in any sliding second (the
+    provider counts HTTP and SMPP sends alike)."""
+    drill = await start(hass, simulator, entry_options, throughput=4)
+    http = simulator.http
+    assert http is not None
+    await drill.refuse_smpp()
+    texts = await drill.queue(12, "paced")
+    drill.advance(AFTER + 1)
+    await simulator.wait_for(lambda s: http.sent_count == 12, timeout=20)
+    drill.assert_each_once(texts)
+    stamps = sorted(r.at for r in http.requests if r.path == "/sys/send.php")
+    busiest = max(sum(1 for other in stamps if stamp <= other < stamp + 1.0) for stamp in stamps)
+    assert busiest <= 4
+    assert drill.fallback.diagnostics()["rate"] == 4
+    await unload_entry(hass, drill.entry)

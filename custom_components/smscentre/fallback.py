@@ -38,6 +38,7 @@ from .smsc.http.request import client_id_for, message_text
 from .smsc.message import OutboundMessage
 from .smsc.outbox import Outbox, http_attempts
 from .smsc.prepare import FLASH_CLASS_0
+from .smsc.ratelimit import MARGIN, RateLimiter
 from .smsc.smpp.link import LinkStatus
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class HttpFallback:
         self._api = api
         self._outbox = outbox
         self.after = after
-        self._interval = 1.0 / rate if rate else 0.0
+        self._limiter = RateLimiter(rate, margin=MARGIN)  # as the SMPP sender keeps it
         self._on_counters = on_counters
         self.clock = clock
         self._sleep = sleep
@@ -91,7 +92,6 @@ class HttpFallback:
         self._episode = False
         self._episode_counts = [0, 0]  # sent, failed
         self._refused: dict[str, None] = {}  # local ids told as refused (insertion-ordered)
-        self._next_at = 0.0
         self.sent_total = 0
         self.failed_total = 0
         self.last_error: str | None = None
@@ -142,10 +142,10 @@ class HttpFallback:
                 if self._delay() is not None:  # SMPP came back meanwhile: it takes over
                     continue
                 message = self._outbox.take_for_http(self._accepts, on_skip=self._skipped)
-                if message is None:
-                    self._next_at = 0.0  # nothing sent: the slot is not used
+                if message is None:  # nothing sent: the limiter counts nothing
                     await self._wake.wait()
                     continue
+                self._limiter.sent(self.clock())
                 if not self._episode:
                     self._begin_episode()
                 await self._send(message)
@@ -156,14 +156,10 @@ class HttpFallback:
         return channel in self._carried
 
     async def _pace(self) -> None:
-        """At most one send per ``1 / rate`` seconds."""
-        if not self._interval:
-            return
-        now = self.clock()
-        if self._next_at > now:
-            await self._sleep(self._next_at - now)
-            now = max(now, self.clock())
-        self._next_at = max(self._next_at, now) + self._interval
+        """Wait until the throughput option allows one more send: at most ``rate`` in any
+        second, late requests made up (``smsc/ratelimit.py``, as over SMPP)."""
+        while (delay := self._limiter.delay(self.clock())) > 0:
+            await self._sleep(delay)
 
     async def _send(self, message: OutboundMessage) -> None:
         """One message over HTTP; its outcome reported to the outbox, whatever happens."""
@@ -289,7 +285,7 @@ class HttpFallback:
         """Counters for diagnostics (no message content, no numbers)."""
         return {
             "after": self.after,
-            "rate": 1.0 / self._interval if self._interval else None,
+            "rate": self._limiter.rate,
             "active": self.active,
             "smpp_bound": self._bound,
             "down_for": self._down_for(),
