@@ -10,7 +10,7 @@ SMSC for a message's state (QUERY_SM).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from homeassistant.exceptions import HomeAssistantError
 from .const import DOMAIN
 from .errors import send_failed, translated_error
 from .smsc.channels import Channel
+from .smsc.deadlines import Deadlines
 from .smsc.errors import LinkError, SmscError
 from .smsc.message import (
     SPEC_CODING,
@@ -44,13 +45,18 @@ DEFAULT_SEND_WAIT = 30.0
 type _Outcome = tuple[str, str | None, str | None, str | None]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared (and hashed) by identity: one per action
 class _Request:
     """An action waiting for its messages."""
 
     left: int
     waiter: asyncio.Future[None]
     outcomes: dict[str, _Outcome] = field(default_factory=dict)  # local_id -> outcome
+
+
+def _request_timed_out(request: _Request) -> None:
+    if not request.waiter.done():
+        request.waiter.set_result(None)
 
 
 def _first_id(message: OutboundMessage) -> str | None:
@@ -78,34 +84,65 @@ class Sending:
         self._tracker = tracker
         self._on_counters = on_counters
         self._waiting: dict[str, _Request] = {}  # local_id -> its request
+        # the requests' time limits, one timer for all (see ``Deadlines``)
+        self._deadlines: Deadlines[_Request] = Deadlines(hass.loop, _request_timed_out)
         self._hlr_waiters: dict[str, asyncio.Future[HlrResult]] = {}
         # whether messages leave over HTTP now (the runtime wires the HTTP fallback's)
         self.fallback_active: Callable[[], bool] = lambda: False
 
-    async def async_send(
+    def async_send(
         self,
         channel: Channel,
         recipients: Iterable[str] | str,
-        fields: dict[str, Any],
+        fields: Mapping[str, Any],
         *,
         priority: Priority = Priority.NORMAL,
         sender: str | None = None,
         flash: bool = False,
         wait: float = DEFAULT_SEND_WAIT,
-    ) -> dict[str, Any]:
-        """Queue one request and wait (up to ``wait`` s) for the SMSC's message ids."""
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        """Queue one request now and return the coroutine that waits (up to ``wait`` s) for
+        the SMSC's message ids and answers; await it. Bad input raises here, translated, and
+        queues nothing.
+
+        Two steps, so that a call waiting in a burst of thousands holds only its request and
+        specs: not its input, nor a coroutine of its own besides the answer's.
+        """
         try:
             specs = self.preparer.prepare(
                 channel, recipients, fields, priority=priority, sender=sender, flash=flash
             )
         except SmscError as err:
             raise translated_error(err) from err
-        self._outbox.enqueue(specs)  # _wait_for follows on_done
-        outcomes: dict[str, _Outcome] = {}
+        self._outbox.enqueue(specs)  # message_done follows on_done
+        request: _Request | None = None
         # With the link down the messages wait in the outbox; the caller (often an
         # automation) gets "queued" at once instead of being held for ``wait`` seconds.
         if wait > 0 and specs and (self._link.status.bound or self.fallback_active()):
-            outcomes = await self._wait_for(specs, wait)
+            # Wait until every message is sent or failed, the time is up, or we stop. One
+            # waiter per request, counted down by ``message_done``, and timed by the shared
+            # ``Deadlines``: no callback, handle or timer per message or per request.
+            request = _Request(len(specs), self._hass.loop.create_future())
+            waiting = self._waiting
+            for spec in specs:
+                waiting[spec[SPEC_ID]] = request
+            self._deadlines.add(request, wait)
+        return self._answer(specs, request, wait)
+
+    async def _answer(
+        self, specs: list[MessageSpec], request: _Request | None, wait: float
+    ) -> dict[str, Any]:
+        """Wait for ``request`` (when there is one), then the response of the action."""
+        outcomes: dict[str, _Outcome] = {}
+        if request is not None:
+            try:
+                await request.waiter
+            finally:
+                self._deadlines.discard(request, wait)
+                waiting = self._waiting
+                for spec in specs:
+                    waiting.pop(spec[SPEC_ID], None)
+            outcomes = request.outcomes
         results = [self._message_result(spec, outcomes.get(spec[SPEC_ID])) for spec in specs]
         if results and all(r["status"] == "failed" for r in results):
             raise send_failed(results[0]["error"])
@@ -117,27 +154,6 @@ class Sending:
             "encoding": str(encoding_of(first[SPEC_CODING])),
             "parts": len(first[SPEC_PARTS]),
         }
-
-    async def _wait_for(self, specs: list[MessageSpec], wait: float) -> dict[str, _Outcome]:
-        """Wait until every message is sent or failed, the time is up, or we stop; return
-        the outcomes of those that finished.
-
-        One waiter per request, counted down by ``message_done``: no callback, set or
-        scheduled handle per message as ``asyncio.wait`` on the outbox's futures would cost.
-        """
-        request = _Request(len(specs), self._hass.loop.create_future())
-        waiting = self._waiting
-        for spec in specs:
-            waiting[spec[SPEC_ID]] = request
-        try:
-            async with asyncio.timeout(wait):
-                await request.waiter
-        except TimeoutError:
-            pass
-        finally:
-            for spec in specs:
-                waiting.pop(spec[SPEC_ID], None)
-        return request.outcomes
 
     def _message_result(self, spec: MessageSpec, outcome: _Outcome | None) -> dict[str, Any]:
         """One message's entry of a send response."""
@@ -243,3 +259,4 @@ class Sending:
         for request in self._waiting.values():
             if not request.waiter.done():
                 request.waiter.set_result(None)
+        self._deadlines.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+import unicodedata
 
 from hypothesis import given, strategies as st
 import pytest
@@ -13,6 +14,7 @@ from custom_components.smscentre.smsc.channels import (
     DEFAULT_VOICE,
     VOICES,
     Channel,
+    _visible,
     compose,
     normalize_email,
     normalize_phone,
@@ -536,3 +538,34 @@ def test_composed_text_always_encodes(
         body = text.split(COMMENT_SEPARATOR, 1)[0]
         assert body == message.strip()
         assert not re.match(r"\s*__\w*[A-Za-z0-9]\w*__", body)
+
+
+def _visible_by_category(text: str) -> str:
+    """What ``_visible`` means, character by character (its general, slower path)."""
+    kept = "".join(
+        ch
+        for ch in text
+        if (
+            ch not in "\u115f\u1160\u3164\uffa0"
+            and unicodedata.category(ch) not in {"Cf", "Cc", "Mn", "Me", "Zs", "Zl", "Zp"}
+        )
+        or ch in " \t"
+    )
+    return unicodedata.normalize("NFKC", kept)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "".join(map(chr, range(128))),  # every ASCII character: the quick path
+        "\r\n~~~\x7f\x0b__HLR__\t x",
+        "\ufeff__HLR__ \u200b\u00a0é",  # not ASCII: the general path
+    ],
+)
+def test_visible_text_is_the_same_on_the_quick_path(text: str) -> None:
+    assert _visible(text) == _visible_by_category(text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
+def test_visible_ascii_is_what_the_categories_say(text: str) -> None:
+    assert _visible(text) == _visible_by_category(text)

@@ -67,6 +67,10 @@ _CHANNEL_PREFIX = re.compile(r"\s*__[A-Za-z0-9_]*[A-Za-z0-9][A-Za-z0-9_]*__")
 # controls, and the Hangul fillers that render as nothing.
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me", "Zs", "Zl", "Zp"})
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+# ASCII's invisible characters as ``_visible`` drops them: the controls but tab
+_ASCII_INVISIBLE = dict.fromkeys(
+    ch for ch in range(0x80) if (ch < 0x20 and ch != 0x09) or ch == 0x7F
+)
 _SEPARATOR_LINE = "~~~"
 _SENDER_DIGITS = re.compile(rf"\+?([0-9]{{1,{MAX_SENDER_DIGITS_LENGTH}}})")
 _SENDER_ALPHA = re.compile(rf"[A-Za-z0-9 ._\-]{{1,{MAX_SENDER_ALPHA_LENGTH}}}")
@@ -195,6 +199,10 @@ def normalize_sender(value: str | None) -> str | None:
 def _visible(text: str) -> str:
     """``text`` without invisible characters, in NFKC form: as a reader (or a lenient parser
     at the provider) may take it ("\\ufeff__HLR__" and fullwidth low lines read as "__HLR__")."""
+    if text.isascii():
+        # the common case, without a lookup per character: of ASCII, only the controls are
+        # invisible (categories Cc; the space is Zs but kept), and NFKC changes nothing
+        return text.translate(_ASCII_INVISIBLE)
     kept = "".join(
         ch
         for ch in text

@@ -89,9 +89,7 @@ class Preparer:
             reference=next(self._reference),
             max_parts=settings.max_parts,
         )
-        pairs = [(number, text) for number in numbers]
-        self.rules.check_many(pairs)
-        self.rules.record_many(pairs)
+        self.rules.admit_text(numbers, text)  # numbers are distinct
         now = time.time()
         parts = tuple(encoded.parts)
         registered = 1 if settings.registered_delivery or channel == Channel.HLR else 0

@@ -188,6 +188,13 @@ class Rules:
         self.duplicate = DuplicateGuard(duplicate_window, clock)
         self.subscriber = SubscriberGuard(subscriber_limit, subscriber_gap, clock)
 
+    def _instant(self) -> float:
+        """One instant for a whole action; stale entries of both guards dropped once."""
+        now = self._clock()
+        self.duplicate._expire(now)
+        self.subscriber._expire(now)
+        return now
+
     def check_many(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
         """Check (recipient, short_message text) pairs of one action; record nothing.
 
@@ -197,9 +204,7 @@ class Rules:
         if not self.enabled:
             return
         duplicate, subscriber = self.duplicate, self.subscriber
-        now = self._clock()  # one instant for the whole action; stale entries dropped once
-        duplicate._expire(now)
-        subscriber._expire(now)
+        now = self._instant()
         digests: dict[str | bytes, bytes] = {}  # one action usually sends one text to many
         batch: set[tuple[str, bytes]] = set()
         per_recipient: dict[str, int] = {}
@@ -226,14 +231,31 @@ class Rules:
         if not self.enabled:
             return
         duplicate, subscriber = self.duplicate, self.subscriber
-        now = self._clock()
-        duplicate._expire(now)
-        subscriber._expire(now)
+        now = self._instant()
         digests: dict[str | bytes, bytes] = {}
         for recipient, text in pairs:
             digest = digests.get(text)
             if digest is None:
                 digest = digests[text] = _digest(text)
+            duplicate._record(recipient, digest, now)
+            subscriber._record(recipient, now)
+
+    def admit_text(self, recipients: list[str], text: str | bytes) -> None:
+        """One text to distinct recipients (one action): check them all, then record them
+        all; raise and record nothing on any violation. ``check_many`` + ``record_many`` in
+        one pass: the text hashed once, one instant, stale entries dropped once."""
+        if not self.enabled:
+            return
+        duplicate, subscriber = self.duplicate, self.subscriber
+        now = self._instant()
+        digest = _digest(text)
+        for recipient in recipients:
+            if (left := duplicate._remaining(recipient, digest, now)) > 0:
+                raise RuleViolation(
+                    "duplicate_message", recipient=recipient, seconds=_seconds(left)
+                )
+            subscriber._check(recipient, 1, now)
+        for recipient in recipients:
             duplicate._record(recipient, digest, now)
             subscriber._record(recipient, now)
 
