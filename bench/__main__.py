@@ -231,6 +231,56 @@ class Bench:
         sent = sum(1 for r in results for m in r["messages"] if m["status"] == "sent")
         return sent / elapsed, sent
 
+    async def callers(self, hass: Any, count: int, tag: str) -> tuple[float, int]:
+        """``count`` send_sms calls, one recipient each, made as Kannel is fed: by
+        ``kannel.CONNECTIONS`` (50) callers, each with one call in flight, the next made when
+        the last answered; (msg/s, sent). A call answers once its SUBMIT_SM_RESP came (Kannel's
+        ``sendsms`` answers once the message is queued)."""
+        from custom_components.smscentre.const import DOMAIN
+
+        from .kannel import CONNECTIONS
+
+        recipients = numbers(count)
+        work = iter(range(count))
+
+        async def caller() -> int:
+            sent = 0
+            for index in work:
+                response = await hass.services.async_call(
+                    DOMAIN,
+                    "send_sms",
+                    {"recipients": [recipients[index]], "message": self.text(tag, index)},
+                    blocking=True,
+                    return_response=True,
+                )
+                sent += sum(1 for m in response["messages"] if m["status"] == "sent")
+            return sent
+
+        self.started[tag] = time.time()
+        start, cpu = time.perf_counter(), time.process_time()
+        sent = sum(await asyncio.gather(*(caller() for _ in range(CONNECTIONS))))
+        elapsed = time.perf_counter() - start
+        self.wall[tag] = elapsed
+        self.cpu[tag] = (time.process_time() - cpu) / count * 1e6
+        return sent / elapsed, sent
+
+    async def callers_on(self, hass: Any, n: int, key: str, pdu_cost: float) -> None:
+        """``callers`` on one SMSC speed, median of 3: ``{key}_smsc_per_s`` (first call made
+        to last SUBMIT_SM at the SMSC, as Kannel's figure), its CPU and collector share."""
+        smsc: list[float] = []
+        for i in range(3):
+            await self.reset_sim(pdu_cost=pdu_cost)
+            tag = f"{key}{i}"
+            with GcProbe() as probe:
+                _, sent = await self.callers(hass, n, tag)
+            if sent != n:
+                self.notes.append(f"{tag}: only {sent} of {n} sent")
+            smsc.append(await self.delivered_rate(n, self.started[tag]))
+            self.figures.setdefault(f"{key}_gc_shares", []).append(probe.total / self.wall[tag])
+        self.figures[f"{key}_smsc_per_s"] = statistics.median(smsc)
+        self.figures[f"{key}_cpu_us_per_msg"] = min(self.cpu[f"{key}{i}"] for i in range(3))
+        await self.reset_sim()
+
     async def multi_call(
         self, hass: Any, count: int, tag: str, calls: int = 1, in_flight: int | None = None
     ) -> float:
@@ -303,6 +353,9 @@ class Bench:
             self.figures["action_calls_gc_share"] = calls_gc.total / self.wall["calls"]
             self.figures["action_calls_gc_max_ms"] = calls_gc.max_pause * 1000
             self.figures["store_writes_5k_calls"] = writes["n"]
+
+            # the same 5,000 calls made as Kannel's requests are: 50 callers, one call each
+            await self.callers_on(hass, n, "callers", 0.0)
 
             # 5,000 recipients: one action takes 1,000 at most, so 5 calls at once
             rates = [await self.multi_call(hass, n, f"multi{i}") for i in range(3)]
@@ -392,6 +445,7 @@ class Bench:
             smsc.append(await self.delivered_rate(n, self.started[f"real-calls{i}"]))
         self.figures["real_action_calls_per_s"] = statistics.median(rates)
         self.figures["real_action_calls_smsc_per_s"] = statistics.median(smsc)
+        await self.callers_on(hass, n, "real_callers", REALISTIC_PDU_COST)
         rates = []
         for i in range(3):
             await self.reset_sim(pdu_cost=REALISTIC_PDU_COST)
@@ -558,8 +612,9 @@ def goals(f: dict[str, Any]) -> dict[str, bool]:
         "real_multi_vs_raw": f["real_multi_vs_raw"] >= GOAL_MULTI_VS_RAW,
     }
     if "kannel_per_s" in f:
-        met["calls_vs_kannel"] = f["action_calls_smsc_per_s"] >= f["kannel_per_s"]
-        met["real_calls_vs_kannel"] = f["real_action_calls_smsc_per_s"] >= f["real_kannel_per_s"]
+        # the calls made as Kannel's requests are (50 callers, one in flight each)
+        met["calls_vs_kannel"] = f["calls_vs_kannel"] >= 1
+        met["real_calls_vs_kannel"] = f["real_calls_vs_kannel"] >= 1
     return met
 
 
@@ -569,9 +624,12 @@ ROWS: list[tuple[str, str, str]] = [
     ("esme_fast_correlator_per_s", "bare aiosmpplib ESME, O(1) correlator", "{:,.0f} msg/s"),
     ("kannel_per_s", "Kannel 1.4.5: 5,000 sendsms (median of 3)", "{:,.0f} msg/s"),
     ("kannel_first_last_per_s", "  first to last SUBMIT_SM only", "{:,.0f} msg/s"),
-    ("action_calls_per_s", "5,000 send_sms calls x 1 recipient", "{:,.0f} msg/s"),
-    ("action_calls_smsc_per_s", "  first call in -> last SUBMIT_SM out", "{:,.0f} msg/s"),
+    ("callers_smsc_per_s", "5,000 send_sms x 1, 50 callers as Kannel's (median)", "{:,.0f} msg/s"),
     ("calls_vs_kannel", "  / Kannel (first in -> last out)", "{:.2f}x"),
+    ("callers_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
+    ("action_calls_per_s", "5,000 send_sms calls x 1 recipient, all at once", "{:,.0f} msg/s"),
+    ("action_calls_smsc_per_s", "  first call in -> last SUBMIT_SM out", "{:,.0f} msg/s"),
+    ("gathered_vs_kannel", "  / Kannel (first in -> last out)", "{:.2f}x"),
     ("action_calls_cpu_us_per_msg", "  CPU time of this process per message", "{:.1f} us"),
     ("action_calls_gc_share", "  share of that time in garbage collection", "{:.0%}"),
     ("action_calls_gc_max_ms", "  longest garbage collection", "{:.0f} ms"),
@@ -582,9 +640,11 @@ ROWS: list[tuple[str, str, str]] = [
     ("action_vs_esme_fast", "  action calls / ESME with O(1) correlator", "{:.2f}x"),
     ("real_raw_ceiling_per_s", "realistic SMSC (20 us/PDU): raw pipelined client", "{:,.0f} msg/s"),
     ("real_kannel_per_s", "  Kannel 1.4.5: 5,000 sendsms (median of 3)", "{:,.0f} msg/s"),
-    ("real_action_calls_per_s", "  5,000 send_sms calls x 1 (median of 3)", "{:,.0f} msg/s"),
-    ("real_action_calls_smsc_per_s", "    first call in -> last SUBMIT_SM out", "{:,.0f} msg/s"),
+    ("real_callers_smsc_per_s", "  5,000 send_sms x 1, 50 callers (median of 3)", "{:,.0f} msg/s"),
     ("real_calls_vs_kannel", "    / Kannel", "{:.2f}x"),
+    ("real_action_calls_per_s", "  5,000 send_sms x 1, all at once (median of 3)", "{:,.0f} msg/s"),
+    ("real_action_calls_smsc_per_s", "    first call in -> last SUBMIT_SM out", "{:,.0f} msg/s"),
+    ("real_gathered_vs_kannel", "    / Kannel", "{:.2f}x"),
     ("real_multi_recipient_per_s", "  5 calls x 1,000 recipients (median of 3)", "{:,.0f} msg/s"),
     ("real_multi_vs_raw", "    / raw pipelined client", "{:.2f}"),
     ("rate_1k_per_s", "1,000 messages (median of 5)", "{:,.0f} msg/s"),
@@ -627,10 +687,12 @@ def derive(f: dict[str, Any]) -> None:
     f["scaling_100k_vs_1k"] = f["rate_100k_per_s"] / f["rate_1k_per_s"]
     f["real_multi_vs_raw"] = f["real_multi_recipient_per_s"] / f["real_raw_ceiling_per_s"]
     if "kannel_per_s" in f:
-        f["calls_vs_kannel"] = f["action_calls_smsc_per_s"] / max(f["kannel_per_s"], 1e-9)
-        f["real_calls_vs_kannel"] = f["real_action_calls_smsc_per_s"] / max(
-            f["real_kannel_per_s"], 1e-9
-        )
+        kannel, real_kannel = max(f["kannel_per_s"], 1e-9), max(f["real_kannel_per_s"], 1e-9)
+        f["calls_vs_kannel"] = f["callers_smsc_per_s"] / kannel
+        f["real_calls_vs_kannel"] = f["real_callers_smsc_per_s"] / real_kannel
+        # all 5,000 calls made at once (not how Kannel is fed: see docs/BENCHMARK.md)
+        f["gathered_vs_kannel"] = f["action_calls_smsc_per_s"] / kannel
+        f["real_gathered_vs_kannel"] = f["real_action_calls_smsc_per_s"] / real_kannel
 
 
 def table(f: dict[str, Any], met: dict[str, bool], notes: list[str]) -> str:
