@@ -459,6 +459,38 @@ async def test_answer_not_in_time_reads_queued_then_the_message_goes_once(
     assert runtime.outbox.failed_total == 0
 
 
+async def test_waiting_calls_share_one_timer_and_leave_none(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: SmscSimulator
+) -> None:
+    """Calls waiting for their answers are timed by one timer, gone once they answered or
+    were cancelled; a cancelled call's message still goes, once."""
+    runtime = init_integration.runtime_data
+    deadlines = runtime.sending._deadlines
+    simulator.hang(None)  # reads and answers nothing, for now
+    calls = [
+        asyncio.ensure_future(
+            runtime.sending.async_send(Channel.SMS, [f"7999111{i:04d}"], {"message": f"t{i}"})
+        )
+        for i in range(20)
+    ]
+    await asyncio.sleep(0)
+    assert len(deadlines) == 20
+    assert deadlines.timer_set
+    calls[0].cancel()  # its caller goes away: nothing of it stays timed
+    await asyncio.sleep(0)
+    assert len(deadlines) == 19
+    simulator.hang(0)
+    runtime.link.sessions()[0].abort()  # the unanswered submits go again
+    responses = await asyncio.gather(*calls[1:])
+    assert [r["messages"][0]["status"] for r in responses] == ["sent"] * 19
+    assert len(deadlines) == 0
+    assert not deadlines.timer_set
+    async with asyncio.timeout(10):
+        while runtime.outbox.queued:
+            await asyncio.sleep(0.02)
+    assert sorted(m.text for m in simulator.messages()) == sorted(f"t{i}" for i in range(20))
+
+
 async def test_partly_refused(
     hass: HomeAssistant, init_integration: MockConfigEntry, simulator: SmscSimulator
 ) -> None:
