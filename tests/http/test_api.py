@@ -190,6 +190,7 @@ async def test_provider_errors(client: HttpApi, sim_http: SimHttpApi) -> None:
     assert not any(e.value.maybe_sent for e in (invalid, no_money, denied, blocked))
     assert client.diagnostics() == {
         "url": sim_http.url,
+        "active_url": sim_http.url,
         "requests": 4,
         "errors": 4,
         "last_error": "api_ip_blocked",

@@ -9,11 +9,12 @@ JSON (``fmt=3``) in UTF-8; see ``provider.FACTS`` for what is known of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 import json
 import logging
 import math
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -84,6 +85,18 @@ def _number(value: object, what: str) -> float:
     return number
 
 
+def mirror_urls(url: str) -> list[str]:
+    """The provider's mirrors of a base URL (``https://smscentre.com`` ->
+    ``https://www1.smscentre.com``...), tried in turn when it gives no answer, as the
+    provider's own client library does; none for another host (a proxy, a test server)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host not in FACTS.mirror_domains.value:
+        return []
+    port = f":{parts.port}" if parts.port is not None else ""
+    return [f"{parts.scheme}://{mirror}.{host}{port}" for mirror in FACTS.mirrors.value]
+
+
 def _integer(value: object, what: str) -> int:
     try:
         return int(str(value))
@@ -103,13 +116,18 @@ class HttpApi:
         *,
         url: str = FACTS.default_url.value,
         timeout: float = DEFAULT_TIMEOUT,
+        mirrors: Sequence[str] | None = None,
     ) -> None:
         """Check the base URL (http or https, a host, nothing else: no credentials, query or
-        fragment in it) and keep the account."""
+        fragment in it) and keep the account. ``mirrors``: base URLs to try in turn when a
+        host gives no answer (default: the provider's, ``mirror_urls``)."""
         self._session = session
         self._login = login
         self._password = password
         self._url = self.check_url(url)
+        # the base URL first, then its mirrors; requests go to the one that answered last
+        self._bases = [self._url, *(mirror_urls(self._url) if mirrors is None else mirrors)]
+        self._active = 0
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self.requests = 0
         self.errors = 0
@@ -145,9 +163,14 @@ class HttpApi:
         """The base URL (the API is at ``<url>/sys/<name>.php``)."""
         return self._url
 
-    def endpoint(self, name: str) -> str:
+    @property
+    def active_url(self) -> str:
+        """The base URL requests go to now: the one that answered last."""
+        return self._bases[self._active]
+
+    def endpoint(self, name: str, base: str | None = None) -> str:
         """The URL of one script, as requested and logged (no query: all goes in the body)."""
-        return self._url + FACTS.path.value.format(name=name)
+        return (base or self._url) + FACTS.path.value.format(name=name)
 
     def __repr__(self) -> str:
         """Readable in logs: the base URL only."""
@@ -157,6 +180,7 @@ class HttpApi:
         """What diagnostics may show: no login, no password."""
         return {
             "url": self._url,
+            "active_url": self.active_url,
             "requests": self.requests,
             "errors": self.errors,
             "last_error": self.last_error,
@@ -165,7 +189,7 @@ class HttpApi:
     # ---------------------------------------------------------------------------- methods
     async def balance(self) -> Balance:
         """The account's balance and currency."""
-        data = await self._call("balance", {FACTS.balance_currency.value: "1"})
+        data = await self._call("balance", {FACTS.balance_currency.value: "1"}, repeatable=True)
         if "balance" not in data:
             raise ApiUnexpectedAnswer("no balance in the answer")
         currency = data.get("currency")
@@ -187,7 +211,7 @@ class HttpApi:
         is sent."""
         params = self._message(recipients, channel, text, sender, flash)
         params["cost"] = FACTS.cost_only.value
-        data = await self._call("send", params)
+        data = await self._call("send", params, repeatable=True)  # nothing is sent
         if "cost" not in data or "cnt" not in data:
             raise ApiUnexpectedAnswer("no cost in the answer")
         return Cost(_number(data["cost"], "cost"), _integer(data["cnt"], "cnt"))
@@ -229,7 +253,9 @@ class HttpApi:
 
     async def status(self, message_id: str, phone: str) -> Status:
         """A message's status by its id and recipient (-3: the provider knows no such one)."""
-        data = await self._call("status", {"id": str(message_id), "phone": str(phone)})
+        data = await self._call(
+            "status", {"id": str(message_id), "phone": str(phone)}, repeatable=True
+        )
         if "status" not in data:
             raise ApiUnexpectedAnswer("no status in the answer")
         changed = data.get("last_timestamp")
@@ -258,9 +284,21 @@ class HttpApi:
         return params
 
     async def _call(
-        self, name: str, params: Mapping[str, str], *, message_id: str | None = None
+        self,
+        name: str,
+        params: Mapping[str, str],
+        *,
+        message_id: str | None = None,
+        repeatable: bool = False,
     ) -> dict[str, Any]:
-        """POST one request; the answer's JSON object, or the error it names."""
+        """POST one request; the answer's JSON object, or the error it names.
+
+        A host that gives no answer passes the request to the next of the base URL and its
+        mirrors, and requests go on to that one: at once when no connection was made, or
+        when the request is ``repeatable`` (nothing is sent by it); never a send that may
+        have reached the server (``maybe_sent``: its caller asks the status before sending
+        again), and not after the time of one request has gone (a host that hangs).
+        """
         login_field, password_field = FACTS.credentials.value
         form = {
             login_field: self._login,
@@ -269,15 +307,27 @@ class HttpApi:
             "charset": FACTS.charset.value,
             **params,
         }
-        endpoint = self.endpoint(name)
-        self.requests += 1
-        try:
-            data = await self._post(endpoint, form)
-        except ApiError as err:
-            self.errors += 1
-            self.last_error = err.key
-            _LOGGER.debug("%s: %s", endpoint, err)
-            raise
+        started = time.monotonic()
+        for attempt in range(len(self._bases)):
+            endpoint = self.endpoint(name, self.active_url)
+            self.requests += 1
+            try:
+                data = await self._post(endpoint, form)
+            except ApiError as err:
+                self.errors += 1
+                self.last_error = err.key
+                _LOGGER.debug("%s: %s", endpoint, err)
+                if not isinstance(err, ApiCannotConnect) or len(self._bases) == 1:
+                    raise
+                self._active = (self._active + 1) % len(self._bases)  # the next host, from now
+                if (
+                    attempt + 1 == len(self._bases)
+                    or (err.maybe_sent and not repeatable)
+                    or time.monotonic() - started >= (self._timeout.total or 0)
+                ):
+                    raise
+                continue
+            break
         code = data.get("error_code")
         if code is None and "error" not in data:
             return data

@@ -64,6 +64,16 @@ class ProviderFacts:
         Source.SEED,
         "smsc.ru serves the same API; INTERFACE.md names smscentre.com",
     )
+    mirrors: Fact[tuple[str, ...]] = Fact(
+        ("www1", "www2", "www3", "www4", "www5"),
+        Source.OFFICIAL_LIBRARY,
+        "hosts tried in turn when the API's own gives no answer (<mirror>.<domain>)",
+    )
+    mirror_domains: Fact[tuple[str, ...]] = Fact(
+        ("smscentre.com", "smsc.ru"),
+        Source.OFFICIAL_LIBRARY,
+        "the provider's domains that have the mirrors; another host (a proxy) has none",
+    )
     path: Fact[str] = Fact("/sys/{name}.php", Source.SEED, "balance, send, status")
     credentials: Fact[tuple[str, str]] = Fact(
         ("login", "psw"),
