@@ -8,8 +8,10 @@ dropped; ``count`` messages are queued (one call, one number each); the fallback
 moved past ``http_fallback_after`` and the burst is timed until the outbox is empty. Runs:
 
 - ``default``: throughput 30 (the option's default), the rate the fallback keeps to;
-- ``max``: throughput 1000 (the option's maximum): one request at a time, so the round trip
-  of the HTTP API bounds it;
+- ``max``: throughput 1000 (the option's maximum): ``IN_FLIGHT`` requests at a time, so the
+  round trip of the HTTP API bounds it;
+- ``slow_api``: throughput 1000 again, the simulator's HTTP API answering each request after
+  ``SLOW_API_LATENCY`` (a round trip to the real API over the internet, not loopback's);
 - ``smpp_back``: throughput 100, and binds are allowed again when half went over HTTP: SMPP
   takes the rest once it binds (the link's reconnect backoff decides when).
 
@@ -32,6 +34,13 @@ from . import ha
 from .simproc import ACCOUNT, SimProcess
 
 AFTER = 10  # s, the option's minimum (the fallback's clock is moved, not waited for)
+SLOW_API_LATENCY = 0.1  # s before each answer in the slow_api run
+RUNS = (  # name, throughput, SMPP back mid-burst, HTTP API latency
+    ("default", 30, False, 0.0),
+    ("max", 1000, False, 0.0),
+    ("slow_api", 1000, False, SLOW_API_LATENCY),
+    ("smpp_back", 100, True, 0.0),
+)
 
 
 def _numbers(count: int, run: str) -> list[str]:
@@ -117,14 +126,12 @@ async def run(count: int) -> dict[str, Any]:
             async with ha.home_assistant(config_dir) as hass:
                 entry = ha.entry_for(sim.port, _options(sim, 30))
                 runtime = await ha.set_up(hass, entry)
-                for name, throughput, back in (
-                    ("default", 30, False),
-                    ("max", 1000, False),
-                    ("smpp_back", 100, True),
-                ):
+                for name, throughput, back, latency in RUNS:
                     if runtime.options.throughput != throughput:
                         runtime = await ha.reconfigure(hass, entry, _options(sim, throughput))
+                    await sim.call("http_latency", seconds=latency)
                     figures[name] = await _burst(hass, sim, runtime, name, count, smpp_back=back)
+                    figures[name]["api_latency_s"] = latency
     finally:
         sim.close()
     figures["load_average"] = os.getloadavg()
@@ -137,7 +144,7 @@ def table(figures: dict[str, Any]) -> str:
         f"(load average {figures['load_average'][0]:.2f})",
         "run        throughput  msg/s   s      http  smpp  lost  duplicated  cpu us/msg",
     ]
-    for name in ("default", "max", "smpp_back"):
+    for name, *_ in RUNS:
         f = figures[name]
         rows.append(
             f"{name:<10} {f['throughput_option']:>10}  {f['per_s']:>6}  {f['seconds']:>5}  "

@@ -85,6 +85,9 @@ async def _command(sim: Any, name: str, kwargs: dict[str, Any]) -> Any:
     if name == "link_up":
         sim.clear_faults()
         return None
+    if name == "http_latency":
+        sim.http.latency = kwargs["seconds"]
+        return None
     if name == "inject":
         return await _inject(sim, **kwargs)
     if name == "copies":  # (destination, text) -> how many times it arrived, by way

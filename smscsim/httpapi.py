@@ -191,6 +191,9 @@ class HttpApi:
         self.block_window = 60.0
         self.block_duration = 60.0
         self.cost_repeats = 5  # identical cost requests within a minute answered 9
+        # seconds before each answer: the round trip of a request to the real API over the
+        # internet (tens to hundreds of milliseconds) instead of loopback's fraction of one
+        self.latency = 0.0
         # observation
         self.requests: list[HttpRequest] = []
         self.callbacks: list[Callback] = []
@@ -252,11 +255,15 @@ class HttpApi:
 
     def down(self, mode: str = "unavailable") -> None:
         """Stop answering: "unavailable" (HTTP 503), "reset" (connection closed with no
-        answer) or "hang" (no answer until ``up()``)."""
+        answer) or "hang" (no answer until ``up()``). Requests left hanging by "hang" get
+        what another mode says, at once."""
         if mode not in DOWN_MODES:
             raise ValueError(f"mode must be one of {', '.join(DOWN_MODES)}")
         self._down = mode
-        self._resume.clear()
+        if mode == "hang":
+            self._resume.clear()
+        else:
+            self._resume.set()
 
     def lose_answers(self, count: int = 1) -> None:
         """Carry out the next ``count`` requests, then close the connection unanswered (the
@@ -449,6 +456,8 @@ class HttpApi:
                 request.transport.abort()
             raise asyncio.CancelledError
         record, password = await self._read(request)
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
         fmt = record.params.get("fmt", "0")
         try:
             self._check(record, password)

@@ -27,7 +27,7 @@ from custom_components.smscentre.const import (
     DOMAIN,
     EVENT_HTTP_FALLBACK,
 )
-from custom_components.smscentre.fallback import HttpFallback
+from custom_components.smscentre.fallback import IN_FLIGHT, HttpFallback
 from custom_components.smscentre.runtime import SmscRuntime
 from custom_components.smscentre.settings import EntryOptions
 from smscsim import SmscSimulator
@@ -116,6 +116,18 @@ class Drill:
             texts.append(text)
         return texts
 
+    async def hold_requests(self, count: int, prefix: str) -> list[str]:
+        """SMPP refused, ``count`` messages queued, the fallback started against an HTTP API
+        that holds every request; returns once it holds IN_FLIGHT of them."""
+        http = self.sim.http
+        assert http is not None
+        await self.refuse_smpp()
+        texts = await self.queue(count, prefix)
+        http.down("hang")
+        self.advance(AFTER + 1)
+        await self.sim.wait_for(lambda s: http.hanging == IN_FLIGHT)
+        return texts
+
     def assert_each_once(self, texts: list[str]) -> None:
         counts = {text: self.sim.count_text(text) for text in texts}
         assert set(counts.values()) == {1}, {t: c for t, c in counts.items() if c != 1}
@@ -165,9 +177,14 @@ async def drill(
     await unload_entry(hass, started.entry)
 
 
-async def test_binds_refused_5_minutes(drill: Drill) -> None:
+async def test_binds_refused_5_minutes(
+    hass: HomeAssistant, simulator: SmscSimulator, entry_options: dict[str, Any]
+) -> None:
     """50 messages queued while binds are refused leave over HTTP once, urgent first; what
     HTTP cannot carry waits for SMPP and is told; SMPP takes over when it binds again."""
+    # 50/s: requests 20 ms apart, so they reach the simulator in the order they were made
+    # (several in flight at a higher rate may arrive in any order among themselves)
+    drill = await start(hass, simulator, entry_options, throughput=50)
     sim, http = drill.sim, drill.sim.http
     assert http is not None
     await drill.refuse_smpp()
@@ -206,6 +223,7 @@ async def test_binds_refused_5_minutes(drill: Drill) -> None:
     stopped = drill.events[drill.states().index("stopped")]
     assert (stopped["sent"], stopped["failed"]) == (50, 0)
     assert http.sent_count == 50  # nothing more over HTTP once SMPP is back
+    await unload_entry(hass, drill.entry)
 
 
 async def test_binds_allowed_again_mid_burst(
@@ -288,7 +306,7 @@ async def test_restart_in_the_middle(
     http.lose_answers(1)  # the first message goes; its answer does not come back
     drill.advance(AFTER + 1)
     await _until(hass, lambda: "paused" in drill.states())
-    assert http.sent_count == 1
+    assert 1 <= http.sent_count <= IN_FLIGHT  # others may have been in flight with it
 
     assert await hass.config_entries.async_reload(entry.entry_id)  # SMPP still refused
     await hass.async_block_till_done()
@@ -348,7 +366,10 @@ async def test_a_message_the_api_refuses_fails(drill: Drill) -> None:
     await _until(drill.hass, lambda: drill.runtime.outbox.queued == 0)
     [failed] = [e for e in drill.events if e["state"] == "failed"]
     assert (failed["error"], failed["code"], failed["channel"]) == ("api_invalid_number", 7, "sms")
-    assert [drill.sim.count_text(t) for t in texts] == [0, 1, 1]
+    # the refused one is whichever request came first (several are in flight at once)
+    counts = {f"7999{i:07d}": drill.sim.count_text(text) for i, text in enumerate(texts)}
+    assert sorted(counts.values()) == [0, 1, 1]
+    assert counts[failed["recipient"]] == 0
     assert drill.runtime.outbox.failed_total == 1
     assert drill.fallback.failed_total == 1
 
@@ -365,7 +386,7 @@ async def test_too_many_requests_waits_and_sends_once(drill: Drill) -> None:
     await _until(drill.hass, lambda: "paused" in drill.states())
     paused = drill.events[drill.states().index("paused")]
     assert paused["error"] == "api_duplicate"
-    assert drill.runtime.outbox.queued == 2
+    assert drill.runtime.outbox.queued >= 1  # the refused one waits (the other may have gone)
     drill.advance(11)
     await _until(drill.hass, lambda: drill.runtime.outbox.queued == 0)
     drill.assert_each_once(texts)
@@ -388,4 +409,50 @@ async def test_the_throughput_option_holds_over_http(
     busiest = max(sum(1 for other in stamps if stamp <= other < stamp + 1.0) for stamp in stamps)
     assert busiest <= 4
     assert drill.fallback.diagnostics()["rate"] == 4
+    await unload_entry(hass, drill.entry)
+
+
+async def test_requests_in_flight_are_capped_and_a_stop_cancels_them(
+    hass: HomeAssistant, simulator: SmscSimulator, entry_options: dict[str, Any]
+) -> None:
+    """At most IN_FLIGHT requests at once, whatever the throughput option allows; a stop
+    cancels those in flight, and after the restart each of them is looked up before it is
+    sent: each message once."""
+    drill = await start(hass, simulator, entry_options, throughput=1000)
+    entry, http = drill.entry, simulator.http
+    assert http is not None
+    texts = await drill.hold_requests(10, "inflight")
+    await asyncio.sleep(0.1)  # 100 more sends' worth of time at 1,000/s: none is made
+    assert http.hanging == IN_FLIGHT
+    assert entry.runtime_data.outbox.queued == 10
+
+    assert await hass.config_entries.async_reload(entry.entry_id)  # SMPP still refused
+    await simulator.wait_for(lambda s: http.hanging == 0)  # dropped unanswered
+    http.up()
+    drill.advance(AFTER + 1)
+    await _until(hass, lambda: entry.runtime_data.outbox.queued == 0)
+    drill.assert_each_once(texts)
+    statuses = [r for r in http.requests if r.path == "/sys/status.php"]
+    assert len(statuses) == IN_FLIGHT  # the ones cut off were looked up first
+    await unload_entry(hass, entry)
+
+
+async def test_requests_failing_together_pause_once(
+    hass: HomeAssistant, simulator: SmscSimulator, entry_options: dict[str, Any]
+) -> None:
+    """The requests in flight when the API fails all fail: one pause (10 s), not one
+    doubled pause each."""
+    drill = await start(hass, simulator, entry_options, throughput=1000)
+    http = simulator.http
+    assert http is not None
+    texts = await drill.hold_requests(10, "together")
+    http.down("unavailable")  # the held requests are answered now: 503 each
+    await _until(hass, lambda: "paused" in drill.states())
+    await hass.async_block_till_done()
+    paused = [e for e in drill.events if e["state"] == "paused"]
+    assert [(e["error"], e["retry_in"]) for e in paused] == [("api_cannot_connect", 10.0)]
+    http.up()
+    drill.advance(11)
+    await _until(hass, lambda: drill.runtime.outbox.queued == 0)
+    drill.assert_each_once(texts)
     await unload_entry(hass, drill.entry)

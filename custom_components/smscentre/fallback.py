@@ -2,7 +2,8 @@
 
 Off unless the ``http_fallback`` option is on. Once SMPP has not been bound for
 ``http_fallback_after`` seconds, messages that never went over SMPP are taken from the outbox
-one at a time, urgent first, at most ``throughput`` a second, and sent over HTTP with an id
+one at a time, urgent first, at most ``throughput`` a second, and sent over HTTP (up to
+``IN_FLIGHT`` requests at once, one message each) with an id
 derived from their local id. Each goes once: a taken message is in no queue SMPP reads; an
 answer lost on the way leaves it uncertain, and before it goes again the provider is asked
 for it by that id (status.php), while the provider refuses the identical request within a
@@ -47,6 +48,10 @@ FIRST_PAUSE = 10.0  # s after the HTTP API failed, doubling
 MAX_PAUSE = 300.0
 NOT_FOUND = -3  # status.php: the provider has no such message
 REFUSED_REMEMBERED = 10_000  # local ids already told as refused
+# Requests in flight at once: one at a time, the round trip to the provider (tens to hundreds
+# of milliseconds) would bound the rate below the throughput option; the provider answers 9
+# ("too many requests") to 15 or more at once, and the balance and the actions need some too.
+IN_FLIGHT = 4
 
 STARTED = "started"
 STOPPED = "stopped"
@@ -129,7 +134,10 @@ class HttpFallback:
 
     # --- the loop ------------------------------------------------------------------------
     async def run(self) -> None:
-        """Send while due; wait otherwise. Cancelled by ``stop``."""
+        """Send while due; wait otherwise. Cancelled by ``stop``: requests in flight are
+        cancelled with it, their messages back in the outbox as possibly sent."""
+        slots = asyncio.Semaphore(IN_FLIGHT)
+        sending: set[asyncio.Task[None]] = set()
         try:
             while True:
                 self._wake.clear()
@@ -138,19 +146,34 @@ class HttpFallback:
                     self._schedule(delay)
                     await self._wake.wait()
                     continue
+                await slots.acquire()  # at most IN_FLIGHT requests at a time
                 await self._pace()
                 if self._delay() is not None:  # SMPP came back meanwhile: it takes over
+                    slots.release()
                     continue
                 message = self._outbox.take_for_http(self._accepts, on_skip=self._skipped)
                 if message is None:  # nothing sent: the limiter counts nothing
+                    slots.release()
                     await self._wake.wait()
                     continue
                 self._limiter.sent(self.clock())
                 if not self._episode:
                     self._begin_episode()
-                await self._send(message)
+                task = asyncio.create_task(self._send_in(slots, message))
+                sending.add(task)
+                task.add_done_callback(sending.discard)
         finally:
             self._cancel_timer()
+            for task in sending:
+                task.cancel()
+            if sending:
+                await asyncio.gather(*sending, return_exceptions=True)
+
+    async def _send_in(self, slots: asyncio.Semaphore, message: OutboundMessage) -> None:
+        try:
+            await self._send(message)
+        finally:
+            slots.release()
 
     def _accepts(self, channel: str) -> bool:
         return channel in self._carried
@@ -225,11 +248,14 @@ class HttpFallback:
         self._on_counters()
 
     def _paused(self, err: SmscError) -> None:
-        """The HTTP API failed: try again later (10 s, doubling to 5 min)."""
+        """The HTTP API failed: try again later (10 s, doubling to 5 min). The other
+        requests in flight failing as well extend nothing: one pause per failure of the API."""
+        self.last_error = err.key
+        if self._paused_until > self.clock():
+            return
         pause = self._pause
         self._paused_until = self.clock() + pause
         self._pause = min(MAX_PAUSE, pause * 2)
-        self.last_error = err.key
         self._fire(PAUSED, error=err.key, retry_in=pause)
 
     def _skipped(self, local_id: str, channel: str, recipient: str) -> None:

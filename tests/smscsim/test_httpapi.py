@@ -300,6 +300,36 @@ async def test_down_modes(http: aiohttp.ClientSession, sim: SmscSimulator) -> No
         api(sim).down("sideways")
 
 
+async def test_requests_left_hanging_get_what_the_next_mode_says(
+    http: aiohttp.ClientSession, sim: SmscSimulator
+) -> None:
+    url = f"{api(sim).url}/sys/balance.php"
+    form = {"login": "test", "psw": "secret", "fmt": "3"}
+
+    async def status() -> int:
+        async with http.post(url, data=form) as resp:
+            return resp.status
+
+    api(sim).down("hang")
+    pending = [asyncio.create_task(status()) for _ in range(3)]
+    await sim.wait_for(lambda s: api(s).hanging == 3)
+    api(sim).down("unavailable")
+    assert await asyncio.wait_for(asyncio.gather(*pending), 5.0) == [503] * 3
+    assert api(sim).hanging == 0
+
+
+async def test_latency_holds_each_answer(http: aiohttp.ClientSession, sim: SmscSimulator) -> None:
+    """``latency`` holds each answer (the request is carried out first): a round trip to
+    the real API instead of loopback's."""
+    api(sim).latency = 0.3
+    pending = asyncio.create_task(call(http, sim, "balance"))
+    async with asyncio.timeout(5):
+        while api(sim).request_count == 0:  # read and counted...
+            await asyncio.sleep(0.005)
+    assert not pending.done()  # ...but not answered yet
+    assert "balance" in await asyncio.wait_for(pending, 5.0)
+
+
 async def test_lost_answers(http: aiohttp.ClientSession, sim: SmscSimulator) -> None:
     """The message goes, the answer never comes; status.php finds it by its id."""
     api(sim).lose_answers()
