@@ -7,9 +7,9 @@ import logging
 import time
 from typing import Any
 
-from aiosmpplib import ESME, AbstractHook
+from aiosmpplib import ESME, AbstractHook, SmppCommandStatus
 from aiosmpplib.broker import SimpleBroker
-from aiosmpplib.protocol import SmppCommandStatus, SubmitSm, SubmitSmResp
+from aiosmpplib.protocol import SubmitSm, SubmitSmResp
 from aiosmpplib.state import BindMode, PhoneNumber
 
 from custom_components.smscentre.smsc.smpp.correlator import FastCorrelator

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from multiprocessing.synchronize import Event
 import sys
 
 from .client import RawClient
 from .server import SmscSimulator
 
 
-def _serve(port_queue: multiprocessing.Queue, stop_event: multiprocessing.Event) -> None:  # type: ignore[type-arg]
+def _serve(port_queue: multiprocessing.Queue[int], stop_event: Event) -> None:
     async def main() -> None:
         sim = SmscSimulator(duplicate_window=0, auto_receipts=False)
         await sim.start()
