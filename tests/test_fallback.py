@@ -456,3 +456,29 @@ async def test_requests_failing_together_pause_once(
     await _until(hass, lambda: drill.runtime.outbox.queued == 0)
     drill.assert_each_once(texts)
     await unload_entry(hass, drill.entry)
+
+
+async def test_a_bug_in_one_send_is_logged_and_the_others_go(
+    drill: Drill, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected error in one send (a bug, not the API) is logged with its message's
+    local id, and the fallback goes on with the rest."""
+    await drill.refuse_smpp()
+    texts = await drill.queue(3, "bug")
+    fallback = drill.fallback
+    send = fallback._send
+    failed: list[str] = []
+
+    async def first_fails(message: Any) -> None:
+        if not failed:
+            failed.append(message.local_id)
+            raise RuntimeError("a bug")
+        await send(message)
+
+    fallback._send = first_fails  # type: ignore[method-assign]
+    drill.advance(AFTER + 1)
+    http = drill.sim.http
+    assert http is not None
+    await drill.sim.wait_for(lambda s: http.sent_count == 2)
+    assert f"Sending {failed[0]} over HTTP failed" in caplog.text
+    assert sorted(drill.sim.count_text(t) for t in texts) == [0, 1, 1]

@@ -172,6 +172,8 @@ class HttpFallback:
     async def _send_in(self, slots: asyncio.Semaphore, message: OutboundMessage) -> None:
         try:
             await self._send(message)
+        except Exception:  # a bug, not the API: told in the log; the others go on
+            _LOGGER.exception("Sending %s over HTTP failed", message.local_id)
         finally:
             slots.release()
 
