@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from custom_components.smscentre.smsc.errors import InvalidInput, RuleViolation
@@ -182,60 +180,29 @@ def test_rules_disabled() -> None:
         rules.admit([("a", "hi")])
 
 
-def test_admit_text_checks_all_then_records_all() -> None:
+def test_admit_checks_all_then_records_all() -> None:
     clock = Clock()
     rules = Rules(clock=clock)
-    rules.admit_text(["a", "b"], "hi")
+    rules.admit([("a", "hi"), ("b", "hi")])
     with pytest.raises(RuleViolation) as err:
-        rules.admit_text(["c", "b"], "hi")  # b had it: refused, and c is not recorded
+        rules.admit([("c", "hi"), ("b", "hi")])  # b had it: refused, and c is not recorded
     assert err.value.key == "duplicate_message"
     assert err.value.placeholders == {"recipient": "b", "seconds": "60"}
     assert rules.subscriber.count("c") == 0
-    rules.admit_text(["c"], "hi")
+    rules.admit([("c", "hi")])
     clock.now += 60
-    rules.admit_text(["a", "b", "c"], "hi")  # the minute is over
+    rules.admit([("a", "hi"), ("b", "hi"), ("c", "hi")])  # the minute is over
 
 
-def test_admit_text_keeps_the_subscriber_limit() -> None:
+def test_admit_keeps_the_subscriber_limit() -> None:
     clock = Clock()
     rules = Rules(clock=clock)
     for index in range(50):
-        rules.admit_text(["a", "b"], f"text {index}")
+        rules.admit([("a", f"text {index}"), ("b", f"text {index}")])
         clock.now += 1
     with pytest.raises(RuleViolation) as err:
-        rules.admit_text(["c", "a"], "one more")
+        rules.admit([("c", "one more"), ("a", "one more")])
     assert err.value.key == "subscriber_limit"
     assert err.value.placeholders["recipient"] == "a"
     assert rules.subscriber.count("c") == 0
     assert rules.subscriber.count("a") == 50
-
-
-def _outcome(admit: Callable[[], None]) -> tuple[str, dict[str, str]] | None:
-    try:
-        admit()
-    except RuleViolation as err:
-        return err.key, err.placeholders
-    return None
-
-
-def test_admit_text_is_what_admit_does() -> None:
-    clock = Clock()
-    by_pairs, by_text = Rules(clock=clock), Rules(clock=clock)
-    seen = set()
-    for index in range(400):
-        recipients = [f"r{(index + k) % 5}" for k in range(3)]
-        text = f"text {index % (90 if index < 200 else 10)}"  # a run, then repeats
-        pairs = [(r, text) for r in recipients]
-        outcome = _outcome(lambda: by_pairs.admit(pairs))  # noqa: B023
-        assert _outcome(lambda: by_text.admit_text(recipients, text)) == outcome  # noqa: B023
-        seen.add(None if outcome is None else outcome[0])
-        clock.now += 0.7
-    assert seen == {None, "duplicate_message", "subscriber_limit"}
-    assert len(by_pairs.duplicate) == len(by_text.duplicate)
-
-
-def test_admit_text_disabled() -> None:
-    rules = Rules(enabled=False, clock=Clock())
-    rules.admit_text(["a"], "hi")
-    rules.admit_text(["a"], "hi")
-    assert len(rules.duplicate) == 0

@@ -89,7 +89,7 @@ class Preparer:
             reference=next(self._reference),
             max_parts=settings.max_parts,
         )
-        self.rules.admit_text(numbers, text)  # numbers are distinct
+        self.rules.admit([(number, text) for number in numbers])
         now = time.time()
         parts = tuple(encoded.parts)
         registered = 1 if settings.registered_delivery or channel == Channel.HLR else 0

@@ -16,7 +16,7 @@ were last touched and the stale ones are dropped lazily from the front.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 import hashlib
 import math
 import time
@@ -195,72 +195,62 @@ class Rules:
         self.subscriber._expire(now)
         return now
 
-    def check_many(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
-        """Check (recipient, short_message text) pairs of one action; record nothing.
-
-        Pairs within the same call count against each other too: the same text twice to one
-        recipient is a duplicate, and 51 messages to one subscriber break the run limit.
-        """
-        if not self.enabled:
-            return
-        duplicate, subscriber = self.duplicate, self.subscriber
-        now = self._instant()
-        digests: dict[str | bytes, bytes] = {}  # one action usually sends one text to many
-        batch: set[tuple[str, bytes]] = set()
-        per_recipient: dict[str, int] = {}
+    def _keys(self, pairs: Iterable[tuple[str, str | bytes]]) -> Iterator[tuple[str, bytes]]:
+        """(recipient, digest of the text) of each pair, each distinct text hashed once (one
+        action usually sends one text to many)."""
+        digests: dict[str | bytes, bytes] = {}
         for recipient, text in pairs:
             digest = digests.get(text)
             if digest is None:
                 digest = digests[text] = _digest(text)
-            key = (recipient, digest)
+            yield recipient, digest
+
+    def _checked(
+        self, pairs: Iterable[tuple[str, str | bytes]], now: float
+    ) -> list[tuple[str, bytes]]:
+        """The keys of pairs that may all go at ``now``; raises for the first that may not."""
+        duplicate = self.duplicate
+        batch: dict[tuple[str, bytes], None] = {}  # in order, to be recorded as checked
+        per_recipient: dict[str, int] = {}
+        for key in self._keys(pairs):
+            recipient, digest = key
             if key in batch:
                 raise RuleViolation(
                     "duplicate_message", recipient=recipient, seconds=_seconds(duplicate.window)
                 )
-            batch.add(key)
+            batch[key] = None
             if (left := duplicate._remaining(recipient, digest, now)) > 0:
                 raise RuleViolation(
                     "duplicate_message", recipient=recipient, seconds=_seconds(left)
                 )
             per_recipient[recipient] = per_recipient.get(recipient, 0) + 1
         for recipient, extra in per_recipient.items():
-            subscriber._check(recipient, extra, now)
+            self.subscriber._check(recipient, extra, now)
+        return list(batch)
+
+    def _record(self, keys: Iterable[tuple[str, bytes]], now: float) -> None:
+        duplicate, subscriber = self.duplicate, self.subscriber
+        for recipient, digest in keys:
+            duplicate._record(recipient, digest, now)
+            subscriber._record(recipient, now)
+
+    def check_many(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
+        """Check (recipient, short_message text) pairs of one action; record nothing.
+
+        Pairs within the same call count against each other too: the same text twice to one
+        recipient is a duplicate, and 51 messages to one subscriber break the run limit.
+        """
+        if self.enabled:
+            self._checked(pairs, self._instant())
 
     def record_many(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
         """Record pairs that passed ``check_many`` and are being queued."""
-        if not self.enabled:
-            return
-        duplicate, subscriber = self.duplicate, self.subscriber
-        now = self._instant()
-        digests: dict[str | bytes, bytes] = {}
-        for recipient, text in pairs:
-            digest = digests.get(text)
-            if digest is None:
-                digest = digests[text] = _digest(text)
-            duplicate._record(recipient, digest, now)
-            subscriber._record(recipient, now)
-
-    def admit_text(self, recipients: list[str], text: str | bytes) -> None:
-        """One text to distinct recipients (one action): check them all, then record them
-        all; raise and record nothing on any violation. ``check_many`` + ``record_many`` in
-        one pass: the text hashed once, one instant, stale entries dropped once."""
-        if not self.enabled:
-            return
-        duplicate, subscriber = self.duplicate, self.subscriber
-        now = self._instant()
-        digest = _digest(text)
-        for recipient in recipients:
-            if (left := duplicate._remaining(recipient, digest, now)) > 0:
-                raise RuleViolation(
-                    "duplicate_message", recipient=recipient, seconds=_seconds(left)
-                )
-            subscriber._check(recipient, 1, now)
-        for recipient in recipients:
-            duplicate._record(recipient, digest, now)
-            subscriber._record(recipient, now)
+        if self.enabled:
+            self._record(self._keys(pairs), self._instant())
 
     def admit(self, pairs: Iterable[tuple[str, str | bytes]]) -> None:
-        """Check all pairs, then record them all; raise and record nothing on any violation."""
-        items = list(pairs)
-        self.check_many(items)
-        self.record_many(items)
+        """Check all pairs, then record them all; raise and record nothing on any violation.
+        One instant for both steps, each distinct text hashed once."""
+        if self.enabled:
+            now = self._instant()
+            self._record(self._checked(pairs, now), now)
