@@ -54,7 +54,8 @@ class _Request:
     outcomes: dict[str, _Outcome] = field(default_factory=dict)  # local_id -> outcome
 
 
-def _request_timed_out(request: _Request) -> None:
+def _answer_now(request: _Request) -> None:
+    """The request's caller gets what is known so far (its time is up, or we stop)."""
     if not request.waiter.done():
         request.waiter.set_result(None)
 
@@ -85,7 +86,7 @@ class Sending:
         self._on_counters = on_counters
         self._waiting: dict[str, _Request] = {}  # local_id -> its request
         # the requests' time limits, one timer for all (see ``Deadlines``)
-        self._deadlines: Deadlines[_Request] = Deadlines(hass.loop, _request_timed_out)
+        self._deadlines: Deadlines[_Request] = Deadlines(hass.loop, _answer_now)
         self._hlr_waiters: dict[str, asyncio.Future[HlrResult]] = {}
         # whether messages leave over HTTP now (the runtime wires the HTTP fallback's)
         self.fallback_active: Callable[[], bool] = lambda: False
@@ -257,6 +258,5 @@ class Sending:
         for future in self._hlr_waiters.values():
             future.cancel()
         for request in self._waiting.values():
-            if not request.waiter.done():
-                request.waiter.set_result(None)
+            _answer_now(request)
         self._deadlines.clear()

@@ -70,8 +70,7 @@ class Deadlines[T: Hashable]:
         self._cancel_timer()
 
     def _set_timer(self, when: float) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        self._cancel_timer()
         self._timer = self._loop.call_at(when, self._fire)
 
     def _cancel_timer(self) -> None:

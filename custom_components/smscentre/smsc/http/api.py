@@ -317,7 +317,7 @@ class HttpApi:
                 self.errors += 1
                 self.last_error = err.key
                 _LOGGER.debug("%s: %s", endpoint, err)
-                if not isinstance(err, ApiCannotConnect) or len(self._bases) == 1:
+                if not isinstance(err, ApiCannotConnect):
                     raise
                 self._active = (self._active + 1) % len(self._bases)  # the next host, from now
                 if (
