@@ -97,11 +97,17 @@ class HttpFallback:
         self._episode = False
         self._episode_counts = [0, 0]  # sent, failed
         self._refused: dict[str, None] = {}  # local ids told as refused (insertion-ordered)
+        self._sending: set[asyncio.Task[None]] = set()  # requests in flight
         self.sent_total = 0
         self.failed_total = 0
         self.last_error: str | None = None
 
     # --- state -------------------------------------------------------------------------
+    @property
+    def in_flight(self) -> int:
+        """Requests sent and not yet answered."""
+        return len(self._sending)
+
     @property
     def active(self) -> bool:
         """Messages leave over HTTP now (SMPP down long enough, the HTTP API not failing)."""
@@ -137,7 +143,7 @@ class HttpFallback:
         """Send while due; wait otherwise. Cancelled by ``stop``: requests in flight are
         cancelled with it, their messages back in the outbox as possibly sent."""
         slots = asyncio.Semaphore(IN_FLIGHT)
-        sending: set[asyncio.Task[None]] = set()
+        sending = self._sending
         try:
             while True:
                 self._wake.clear()
@@ -318,6 +324,7 @@ class HttpFallback:
             "smpp_bound": self._bound,
             "down_for": self._down_for(),
             "paused_for": max(0.0, round(self._paused_until - self.clock(), 1)),
+            "in_flight": self.in_flight,
             "sent": self.sent_total,
             "failed": self.failed_total,
             "channels": sorted(self._carried),
