@@ -31,8 +31,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
-from custom_components.smscentre import config_flow
-from custom_components.smscentre.config_flow import nest_options
+from custom_components.smscentre import config_flow, flow_schema
 from custom_components.smscentre.const import (
     CONF_API_PASSWORD,
     CONF_API_URL,
@@ -65,6 +64,7 @@ from custom_components.smscentre.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
+from custom_components.smscentre.flow_schema import SECTION_OF, nest_options
 from custom_components.smscentre.smsc.errors import AuthFailed, BindRefused, CannotConnect, TlsError
 from custom_components.smscentre.smsc.smpp.config import LinkConfig
 
@@ -836,6 +836,8 @@ async def test_options_flow_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert result["description_placeholders"] == placeholders | {"webhook_url": NO_URL_HINT}
+    for field in errors:  # under the field, whose section is one look-up away
+        assert field in {"base", CONF_RECIPIENTS} or field in SECTION_OF
     shown = _suggested(result)
     for key, value in changes.items():
         assert shown[key] == value
@@ -950,9 +952,16 @@ def test_translations() -> None:
         assert _placeholders(russian[key]) == _placeholders(text), key
         assert not re.search(r"\[%key:", text), key
 
-    source = (COMPONENT / "config_flow.py").read_text(encoding="utf-8")
+    source = "".join(
+        (COMPONENT / f"{module}.py").read_text(encoding="utf-8")
+        for module in ("config_flow", "flow_validation")
+    )
     used = set(re.findall(r'errors\[[^]]+\] = "([a-z_]+)"', source))
     used |= set(re.findall(r'\{"base": "([a-z_]+)"\}', source))
+    used |= set(re.findall(r'\.add\(\s*[^,]+,\s*"([a-z_]+)"', source))
+    used |= set(re.findall(r'return "([a-z_]+)"', source))
+    # each way an error is written is found
+    assert {"unknown", "invalid_api_auth", "invalid_host", "password_too_long"} <= used
     config_errors = set(strings["config"]["error"])
     options_errors = set(strings["options"]["error"])
     assert used <= config_errors | options_errors
@@ -965,21 +974,21 @@ def test_translations() -> None:
         "unique_id_mismatch",
     }
     for step, schema in (
-        ("user", config_flow.USER_SCHEMA),
-        ("reauth_confirm", config_flow.REAUTH_SCHEMA),
-        ("reconfigure", config_flow.RECONFIGURE_SCHEMA),
+        ("user", flow_schema.USER_SCHEMA),
+        ("reauth_confirm", flow_schema.REAUTH_SCHEMA),
+        ("reconfigure", flow_schema.RECONFIGURE_SCHEMA),
     ):
         fields = {str(key) for key in schema.schema}
         assert set(strings["config"]["step"][step]["data"]) == fields, step
         assert set(strings["config"]["step"][step]["data_description"]) == fields, step
     init = strings["options"]["step"]["init"]
-    fields = {str(key) for key in config_flow.OPTIONS_SCHEMA.schema} - set(
-        config_flow.OPTION_SECTIONS
+    fields = {str(key) for key in flow_schema.OPTIONS_SCHEMA.schema} - set(
+        flow_schema.OPTION_SECTIONS
     )
     assert set(init["data"]) == fields
     assert set(init["data_description"]) == fields
-    assert set(init["sections"]) == set(config_flow.OPTION_SECTIONS)
-    for name, section_fields in config_flow.OPTION_SECTIONS.items():
+    assert set(init["sections"]) == set(flow_schema.OPTION_SECTIONS)
+    for name, section_fields in flow_schema.OPTION_SECTIONS.items():
         fields = {str(key) for key in section_fields}
         assert init["sections"][name]["name"], name
         assert set(init["sections"][name]["data"]) == fields, name
@@ -987,13 +996,28 @@ def test_translations() -> None:
     assert strings["exceptions"]["no_webhook_url"]["message"] == config_flow.NO_WEBHOOK_URL_HINT
 
 
+def test_section_of_each_option() -> None:
+    """One table gives each option's section in the form; the default recipients are at the
+    top. Every stored option is in the form."""
+    for key, value in flow_schema.OPTIONS_SCHEMA.schema.items():
+        if isinstance(value, section):
+            for field in value.schema.schema:
+                assert SECTION_OF[str(field)] == str(key), field
+        else:
+            assert str(key) not in SECTION_OF
+    assert set(SECTION_OF) | {CONF_RECIPIENTS} == set(DEFAULT_OPTIONS)
+    nested = nest_options(DEFAULT_OPTIONS)
+    for field, name in SECTION_OF.items():
+        assert nested[name][field] == DEFAULT_OPTIONS[field]
+
+
 @pytest.mark.parametrize(
     "schema",
     [
-        config_flow.USER_SCHEMA,
-        config_flow.REAUTH_SCHEMA,
-        config_flow.RECONFIGURE_SCHEMA,
-        config_flow.OPTIONS_SCHEMA,
+        flow_schema.USER_SCHEMA,
+        flow_schema.REAUTH_SCHEMA,
+        flow_schema.RECONFIGURE_SCHEMA,
+        flow_schema.OPTIONS_SCHEMA,
     ],
 )
 def test_schemas_serialize(schema: vol.Schema) -> None:

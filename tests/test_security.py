@@ -23,7 +23,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smscentre.config_flow import nest_options
 from custom_components.smscentre.const import (
     CONF_WEBHOOK_HASH,
     CONF_WEBHOOK_SECRET,
@@ -35,6 +34,7 @@ from custom_components.smscentre.const import (
     MIN_WEBHOOK_SECRET_LENGTH,
     store_key,
 )
+from custom_components.smscentre.flow_schema import nest_options
 from custom_components.smscentre.smsc.channels import MAX_RECIPIENTS
 from custom_components.smscentre.webhook import MAX_BODY, read_limited
 from smscsim import SmscSimulator
@@ -49,7 +49,7 @@ from .receiving_helpers import (
     sim,  # noqa: F401
     webhook_options,
 )
-from .test_webhook import FORM, PATH, form, incoming_fields, status_fields
+from .webhook_helpers import FORM, PATH, form, incoming_fields, status_fields, webhook_caller
 
 LONG_SECRET = "Home-Secret_42-long-enough"
 PHONE = "79991234567"
@@ -81,17 +81,13 @@ async def test_replay_with_unsigned_fields_changed_fires_once(
 ) -> None:
     """One signed status re-posted with other ts/err/time/type/imsi, and as a 50-item JSON
     list varying only err, is one delivery report."""
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
     for n in range(3):
         fields = status_fields(ts=str(1741167000 + n), err=str(n), time=f"05.03.25 12:3{n}:00")
         fields |= {"type": str(n % 2)}
-        resp = await client.post(PATH, data=form(fields), headers={"Content-Type": FORM})
-        assert resp.status == HTTPStatus.OK
+        await caller.post(form(fields), content_type=FORM)
     items = [status_fields(err=str(n)) for n in range(50)]
-    resp = await client.post(f"{PATH}?fmt=3", data=json.dumps(items))
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    events = await caller.post(json.dumps(items), url=f"{PATH}?fmt=3")
     assert len(events) == 1
 
 
@@ -99,15 +95,12 @@ async def test_without_a_secret_two_sms_with_the_same_text_both_fire(
     hass: HomeAssistant, unsigned: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """Unsigned, the key keeps the provider's id: the same text sent twice is two SMS."""
-    events = async_capture_events(hass, EVENT_INCOMING_SMS)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
     first = incoming_fields(text="Open", secret="")
     second = {**first, "id": "778", "time": "1741167905"}
     for fields in (first, second, first):
-        resp = await client.post(PATH, data=form(fields, "utf-8"), headers={"Content-Type": FORM})
-        assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
-    assert len(events) == 2
+        await caller.post(form(fields, "utf-8"), content_type=FORM)
+    assert len(caller.events) == 2
 
 
 # --- 2. a signature reused across kinds ----------------------------------------------------
@@ -118,18 +111,15 @@ async def test_signature_reused_across_kinds_fires_nothing(
 ) -> None:
     """A status's signature as an incoming SMS, an incoming SMS's as a call confirmation:
     answered 200 (the provider must not retry) and nothing fires."""
-    incoming = async_capture_events(hass, EVENT_INCOMING_SMS)
     calls = async_capture_events(hass, EVENT_CALL_CONFIRMATION)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
     status_sig = sign("100001:79991234567:1", SECRET, "md5")
     as_incoming = {"phone": "100001", "mes": "79991234567", "to": "1", "md5": status_sig}
     sms_sig = sign("79990001122:Open:79037000000", SECRET, "md5")
     as_call = {"phone": "79990001122", "ts": "Open:79037000000", "waitcall": "1", "md5": sms_sig}
     for fields in (as_incoming, as_call):
-        resp = await client.post(PATH, data=form(fields), headers={"Content-Type": FORM})
-        assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
-    assert incoming == []
+        await caller.post(form(fields), content_type=FORM)
+    assert caller.events == []
     assert calls == []
 
 
@@ -137,12 +127,9 @@ async def test_unsigned_unusable_request_is_a_bad_request(
     hass: HomeAssistant, unsigned: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """Without a secret an unusable request is 400 (whoever sent it is told), nothing fired."""
-    events = async_capture_events(hass, EVENT_INCOMING_SMS)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
     fields = {"phone": "100001", "mes": "79991234567", "to": "1"}
-    resp = await client.post(PATH, data=form(fields))
-    assert resp.status == HTTPStatus.BAD_REQUEST
-    await hass.async_block_till_done()
+    events = await caller.post(form(fields), status=HTTPStatus.BAD_REQUEST)
     assert events == []
 
 
@@ -153,19 +140,17 @@ async def test_at_most_two_signature_candidates(
     hass: HomeAssistant, signed: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """The body's hash and the URL's one parameter: a third candidate is refused (403)."""
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
-    fields = status_fields()
-    resp = await client.post(f"{PATH}?md5={SECRET}", data=form(fields))
-    assert resp.status == HTTPStatus.OK
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
+    await caller.post(form(status_fields()), url=f"{PATH}?md5={SECRET}")
     guesses = "&".join(f"md5={n:032x}" for n in range(100))
-    resp = await client.post(f"{PATH}?{guesses}", data=form(status_fields(id="100002")))
-    assert resp.status == HTTPStatus.FORBIDDEN
-    resp = await client.post(
-        f"{PATH}?md5={SECRET}&md5={SECRET}", data=form(status_fields(id="100003"))
+    await caller.post(
+        form(status_fields(id="100002")), url=f"{PATH}?{guesses}", status=HTTPStatus.FORBIDDEN
     )
-    assert resp.status == HTTPStatus.FORBIDDEN
-    await hass.async_block_till_done()
+    events = await caller.post(
+        form(status_fields(id="100003")),
+        url=f"{PATH}?md5={SECRET}&md5={SECRET}",
+        status=HTTPStatus.FORBIDDEN,
+    )
     assert len(events) == 1
 
 
@@ -276,12 +261,9 @@ async def test_lone_surrogate_never_breaks_state_saving(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A JSON escape of a lone surrogate reaches the event as U+FFFD; states save."""
-    events = async_capture_events(hass, EVENT_INCOMING_SMS)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
     body = b'{"phone": "79990001122", "mes": "a\\ud800b", "to": "79037000000"}'
-    resp = await client.post(f"{PATH}?fmt=3", data=body)
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    events = await caller.post(body, url=f"{PATH}?fmt=3")
     assert [e.data["text"] for e in events] == ["a\ufffdb"]
     state = hass.states.get(entity_id(hass, "incoming_message"))
     assert state is not None
@@ -320,10 +302,9 @@ async def test_odd_xml_encoding_is_400_without_traceback_or_id(
 ) -> None:
     """Unknown or odd XML encodings: 400, no traceback, the webhook id in no log line."""
     caplog.set_level(logging.DEBUG)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth)
     body = f'<?xml version="1.0" encoding="{encoding}"?><d><phone>1</phone></d>'.encode()
-    resp = await client.post(f"{PATH}?fmt=2", data=body)
-    assert resp.status == HTTPStatus.BAD_REQUEST
+    await caller.post(body, url=f"{PATH}?fmt=2", status=HTTPStatus.BAD_REQUEST)
     for record in caplog.records:
         assert record.exc_info is None, record.getMessage()
         assert WEBHOOK_ID not in record.getMessage()
@@ -342,9 +323,8 @@ async def test_a_fault_of_ours_is_500_without_the_webhook_id(
         raise RuntimeError("broken")
 
     monkeypatch.setattr(signed.runtime_data.dispatcher, "report", broken)
-    client = await hass_client_no_auth()
-    resp = await client.post(PATH, data=form(status_fields()))
-    assert resp.status == HTTPStatus.INTERNAL_SERVER_ERROR
+    caller = await webhook_caller(hass, hass_client_no_auth)
+    await caller.post(form(status_fields()), status=HTTPStatus.INTERNAL_SERVER_ERROR)
     assert any(r.exc_info for r in caplog.records if r.name.startswith("custom_components"))
     for record in caplog.records:
         assert WEBHOOK_ID not in record.getMessage()
@@ -381,15 +361,14 @@ async def test_chunked_body_over_the_limit_is_413(
     hass: HomeAssistant, signed: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """A chunked body (no Content-Length) over the limit is refused."""
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth)
 
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(8):
             yield b"x" * (16 * 1024)
             await asyncio.sleep(0)
 
-    resp = await client.post(PATH, data=chunks())
-    assert resp.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    await caller.post(chunks(), status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
 
 
 # --- 6. query_status ---------------------------------------------------------------------------
@@ -514,12 +493,11 @@ async def test_secret_and_webhook_id_in_no_log_line(
     Home Assistant's webhook and http loggers and ours never show it or the webhook id."""
     caplog.set_level(logging.DEBUG)
     logging.getLogger("aiohttp.access").setLevel(logging.DEBUG)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth)
     url = f"{PATH}?fmt=3&charset=utf-8&md5={SECRET}"
-    assert (await client.post(url, data=json.dumps(status_fields()))).status == HTTPStatus.OK
-    assert (await client.post(url, data=b"{")).status == HTTPStatus.BAD_REQUEST
-    assert (await client.post(url, data=json.dumps({"id": "1"}))).status == HTTPStatus.FORBIDDEN
-    await hass.async_block_till_done()
+    await caller.post(json.dumps(status_fields()), url=url)
+    await caller.post(b"{", url=url, status=HTTPStatus.BAD_REQUEST)
+    await caller.post(json.dumps({"id": "1"}), url=url, status=HTTPStatus.FORBIDDEN)
     assert any(r.name == "aiohttp.access" for r in caplog.records)
     for record in caplog.records:
         texts = [record.getMessage(), *(v for v in vars(record).values() if isinstance(v, str))]

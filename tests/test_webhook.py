@@ -7,7 +7,6 @@ import json
 from types import SimpleNamespace
 from typing import Any
 from unittest.mock import AsyncMock, patch
-from urllib.parse import urlencode
 import zlib
 
 from hass_nabucasa import CloudError
@@ -51,58 +50,15 @@ from .receiving_helpers import (
     sim,  # noqa: F401
     webhook_options,
 )
-
-PATH = f"/api/webhook/{WEBHOOK_ID}"
-CYRILLIC = "Привет, дом! Свет выключен ёЁ"
-FORM = "application/x-www-form-urlencoded"
-
-
-def form(fields: dict[str, str], charset: str = "windows-1251") -> bytes:
-    """A form body as the provider encodes it in `charset`."""
-    return urlencode(fields, encoding=codec_for(charset)).encode("ascii")
-
-
-def status_fields(hash_kind: str = "md5", secret: str = SECRET, **changes: str) -> dict[str, str]:
-    """A signed delivery status."""
-    fields = {
-        "id": "100001",
-        "phone": "79991234567",
-        "status": "1",
-        "time": "05.03.25 12:30:00",
-        "ts": "1741167000",
-        "cnt": "1",
-        "type": "0",
-        "cost": "3.50",
-        "sender": "HomeAssist",
-    }
-    fields.update(changes)
-    if secret:
-        text = f"{fields['id']}:{fields['phone']}:{fields['status']}"
-        fields[hash_kind] = sign(text, secret, hash_kind)
-    return fields
-
-
-def incoming_fields(
-    text: str = CYRILLIC,
-    hash_kind: str = "md5",
-    encoding: str = "utf-8",
-    secret: str = SECRET,
-) -> dict[str, str]:
-    """A signed incoming SMS."""
-    fields = {
-        "id": "777",
-        "sms_id": "100001",
-        "phone": "79990001122",
-        "mes": text,
-        "to": "79037000000",
-        "smsc": "MTS",
-        "sent": "1741167000",
-        "time": "1741167005",
-    }
-    if secret:
-        signed = f"{fields['phone']}:{fields['mes']}:{fields['to']}"
-        fields[hash_kind] = sign(signed, secret, hash_kind, encoding)
-    return fields
+from .webhook_helpers import (
+    CYRILLIC,
+    FORM,
+    PATH,
+    form,
+    incoming_fields,
+    status_fields,
+    webhook_caller,
+)
 
 
 @pytest.fixture
@@ -117,11 +73,8 @@ async def test_status_form_windows_1251(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """Default format and charset: a status becomes a delivery report event and entity state."""
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
-    resp = await client.post(PATH, data=form(status_fields()), headers={"Content-Type": FORM})
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
+    events = await caller.post(form(status_fields()), content_type=FORM)
     assert len(events) == 1
     data = events[0].data
     assert data["config_entry_id"] == entry.entry_id
@@ -152,16 +105,11 @@ async def test_incoming_form_charsets_and_hashes(
     """Cyrillic text in each charset, each signature kind (hashed over the charset's bytes)."""
     config_entry = make_entry(sim, options=webhook_options(hash_kind=hash_kind))
     await setup_entry(hass, config_entry)
-    events = async_capture_events(hass, EVENT_INCOMING_SMS)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
     fields = incoming_fields(hash_kind=hash_kind, encoding=codec_for(charset))
-    resp = await client.post(
-        f"{PATH}?charset={charset}",
-        data=form(fields, charset),
-        headers={"Content-Type": FORM},
+    events = await caller.post(
+        form(fields, charset), url=f"{PATH}?charset={charset}", content_type=FORM
     )
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
     assert len(events) == 1
     data = events[0].data
     assert data["text"] == CYRILLIC
@@ -198,32 +146,29 @@ async def test_incoming_multipart_form(
     charset: str,
 ) -> None:
     """Form fields as multipart/form-data: same event, signature checked over the charset."""
-    events = async_capture_events(hass, EVENT_INCOMING_SMS)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
     text = CYRILLIC + "\r\n" + "Вторая строка"  # a line break inside a value survives
     fields = incoming_fields(text, encoding=codec_for(charset))
     boundary = "----smsc7MA4YWxk"
-    resp = await client.post(
-        f"{PATH}?charset={charset}",
-        data=multipart(fields, charset, boundary),
-        headers={"Content-Type": f'multipart/form-data; boundary="{boundary}"'},
+    events = await caller.post(
+        multipart(fields, charset, boundary),
+        url=f"{PATH}?charset={charset}",
+        content_type=f'multipart/form-data; boundary="{boundary}"',
     )
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
     assert [e.data["text"] for e in events] == [text]
     # a forged one (wrong signature) is refused; one without a boundary is malformed
     fields["mes"] = "forged"
-    resp = await client.post(
-        f"{PATH}?charset={charset}",
-        data=multipart(fields, charset, boundary),
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    await caller.post(
+        multipart(fields, charset, boundary),
+        url=f"{PATH}?charset={charset}",
+        content_type=f"multipart/form-data; boundary={boundary}",
+        status=HTTPStatus.FORBIDDEN,
     )
-    assert resp.status == HTTPStatus.FORBIDDEN
-    resp = await client.post(
-        PATH, data=multipart(fields, charset), headers={"Content-Type": "multipart/form-data"}
+    events = await caller.post(
+        multipart(fields, charset),
+        content_type="multipart/form-data",
+        status=HTTPStatus.BAD_REQUEST,
     )
-    assert resp.status == HTTPStatus.BAD_REQUEST
-    await hass.async_block_till_done()
     assert len(events) == 1
 
 
@@ -244,15 +189,12 @@ async def test_incoming_json_fmt3(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """fmt=3: a JSON body (the address webhook_url gives)."""
-    events = async_capture_events(hass, EVENT_INCOMING_SMS)
-    client = await hass_client_no_auth()
-    resp = await client.post(
-        f"{PATH}?fmt=3&charset=utf-8",
-        data=json.dumps(incoming_fields(), ensure_ascii=False).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
+    events = await caller.post(
+        json.dumps(incoming_fields(), ensure_ascii=False).encode("utf-8"),
+        url=f"{PATH}?fmt=3&charset=utf-8",
+        content_type="application/json",
     )
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
     assert [e.data["text"] for e in events] == [CYRILLIC]
 
 
@@ -296,13 +238,10 @@ async def test_status_json_numbers(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """JSON numbers are read as the provider prints them (the signature still matches)."""
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
     fields: dict[str, Any] = status_fields(status="20", err="1")
     body = {**fields, "id": 100001, "status": 20, "err": 1, "cnt": 2}
-    resp = await client.post(f"{PATH}?fmt=3&charset=utf-8", json=body)
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    events = await caller.post(url=f"{PATH}?fmt=3&charset=utf-8", json=body)
     assert len(events) == 1
     assert events[0].data["status"] == "undeliverable"
     assert events[0].data["error_code"] == 1
@@ -318,27 +257,18 @@ async def test_incoming_xml_fmt2(
     charset: str,
 ) -> None:
     """fmt=2: an XML body, with or without an encoding declaration."""
-    events = async_capture_events(hass, EVENT_INCOMING_SMS)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
+    url = f"{PATH}?fmt=2&charset={charset}"
     fields = incoming_fields(encoding=codec_for(charset))
     leaves = "".join(f"<{k}>{v}</{k}>" for k, v in fields.items())
     xml = f'<?xml version="1.0" encoding="{charset}"?><data>{leaves}</data>'
-    resp = await client.post(
-        f"{PATH}?fmt=2&charset={charset}",
-        data=xml.encode(codec_for(charset)),
-        headers={"Content-Type": "text/xml"},
-    )
-    assert resp.status == HTTPStatus.OK
+    await caller.post(xml.encode(codec_for(charset)), url=url, content_type="text/xml")
     # no declaration: the charset parameter tells
     fields = incoming_fields("Второе", encoding=codec_for(charset))
     leaves = "".join(f"<{k}>{v}</{k}>" for k, v in fields.items())
-    resp = await client.post(
-        f"{PATH}?fmt=2&charset={charset}",
-        data=f"<data>{leaves}</data>".encode(codec_for(charset)),
-        headers={"Content-Type": "text/xml"},
+    events = await caller.post(
+        f"<data>{leaves}</data>".encode(codec_for(charset)), url=url, content_type="text/xml"
     )
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
     assert [e.data["text"] for e in events] == [CYRILLIC, "Второе"]
 
 
@@ -352,13 +282,10 @@ async def test_status_xml_each_hash(
     """A status in XML attributes, signed with each kind."""
     config_entry = make_entry(sim, options=webhook_options(hash_kind=hash_kind))
     await setup_entry(hass, config_entry)
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
     fields = status_fields(hash_kind, status="3")
     attrs = " ".join(f'{k}="{v}"' for k, v in fields.items())
-    resp = await client.post(f"{PATH}?fmt=2", data=f"<status {attrs}/>".encode())
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    events = await caller.post(f"<status {attrs}/>".encode(), url=f"{PATH}?fmt=2")
     assert [e.data["status"] for e in events] == ["expired"]
 
 
@@ -407,13 +334,10 @@ async def test_forged_and_unsigned_rejected(
     mutate: Any,
 ) -> None:
     """With a secret set, anything but the right hash of the right fields is 403."""
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
     fields = status_fields()
     mutate(fields)
-    resp = await client.post(PATH, data=form(fields), headers={"Content-Type": FORM})
-    assert resp.status == HTTPStatus.FORBIDDEN
-    await hass.async_block_till_done()
+    events = await caller.post(form(fields), content_type=FORM, status=HTTPStatus.FORBIDDEN)
     assert events == []
 
 
@@ -424,10 +348,9 @@ async def test_refusals_logged_once_per_hour(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Anyone can post: a flood of forged requests makes one warning, not one each."""
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth)
     for _ in range(5):
-        resp = await client.post(PATH, data=form(status_fields(secret="")))
-        assert resp.status == HTTPStatus.FORBIDDEN
+        await caller.post(form(status_fields(secret="")), status=HTTPStatus.FORBIDDEN)
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "Refused" in r.message]
     assert len(warnings) == 1
 
@@ -436,16 +359,11 @@ async def test_secret_in_query_and_hash_in_body(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """The provider may call the URL as given (secret in the query): the body's hash counts."""
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
-    resp = await client.post(
-        f"{PATH}?md5={SECRET}", data=form(status_fields()), headers={"Content-Type": FORM}
-    )
-    assert resp.status == HTTPStatus.OK
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
+    url = f"{PATH}?md5={SECRET}"
+    await caller.post(form(status_fields()), url=url, content_type=FORM)
     unsigned = status_fields(secret="", id="100002")
-    resp = await client.post(f"{PATH}?md5={SECRET}", data=form(unsigned))
-    assert resp.status == HTTPStatus.FORBIDDEN
-    await hass.async_block_till_done()
+    events = await caller.post(form(unsigned), url=url, status=HTTPStatus.FORBIDDEN)
     assert len(events) == 1
 
 
@@ -457,11 +375,8 @@ async def test_no_secret_accepts_unsigned(
     """Without a secret the webhook id alone protects the address."""
     config_entry = make_entry(sim, options=webhook_options(secret=""))
     await setup_entry(hass, config_entry)
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
-    resp = await client.post(PATH, data=form(status_fields(secret="")))
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
+    events = await caller.post(form(status_fields(secret="")))
     assert len(events) == 1
 
 
@@ -469,15 +384,11 @@ async def test_replay_handled_once(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """A retry of a handled request is answered 200 and fires nothing; a new status does."""
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
     body = form(status_fields(status="0"))
     for _ in range(3):
-        resp = await client.post(PATH, data=body, headers={"Content-Type": FORM})
-        assert resp.status == HTTPStatus.OK
-    resp = await client.post(PATH, data=form(status_fields()), headers={"Content-Type": FORM})
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
+        await caller.post(body, content_type=FORM)
+    events = await caller.post(form(status_fields()), content_type=FORM)
     assert [e.data["status"] for e in events] == ["accepted", "delivered"]
 
 
@@ -485,15 +396,13 @@ async def test_replay_after_reload(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """Handled keys are persisted: a retry after a restart of the entry fires nothing."""
-    events = async_capture_events(hass, EVENT_INCOMING_SMS)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
     body = form(incoming_fields(encoding="cp1251"))
-    assert (await client.post(PATH, data=body)).status == HTTPStatus.OK
+    await caller.post(body)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert (await client.post(PATH, data=body)).status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    events = await caller.post(body)
     assert len(events) == 1
 
 
@@ -501,9 +410,8 @@ async def test_hlr_status(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """A status of type 4 with HLR fields is an HLR result."""
-    hlr = async_capture_events(hass, EVENT_HLR_RESULT)
     reports = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_HLR_RESULT)
     fields = status_fields(
         type="4",
         imsi="250011234567890",
@@ -515,9 +423,7 @@ async def test_hlr_status(
         rcn="",
         rnet="",
     )
-    resp = await client.post(f"{PATH}?charset=utf-8", data=form(fields, "utf-8"))
-    assert resp.status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    hlr = await caller.post(form(fields, "utf-8"), url=f"{PATH}?charset=utf-8")
     assert reports == []
     assert len(hlr) == 1
     data = hlr[0].data
@@ -537,12 +443,10 @@ async def test_call_confirmation(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """`waitcall` is a number confirmation by call: its own event."""
-    events = async_capture_events(hass, EVENT_CALL_CONFIRMATION)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_CALL_CONFIRMATION)
     fields = {"waitcall": "1", "phone": "79991234567", "ts": "1741167000"}
     fields["md5"] = sign("79991234567:1741167000", SECRET, "md5")
-    assert (await client.post(PATH, data=form(fields))).status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    events = await caller.post(form(fields))
     assert len(events) == 1
     assert events[0].data == {
         "config_entry_id": entry.entry_id,
@@ -560,15 +464,13 @@ async def test_status_correlates_with_sent_message(
     sim.auto_receipts = False
     config_entry = make_entry(sim, options=webhook_options())
     await setup_entry(hass, config_entry)
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
     result = await config_entry.runtime_data.sending.async_send(
         Channel.CALL, ["+7 999 123-45-67"], {"message": "Door open"}
     )
     message = result["messages"][0]
-    client = await hass_client_no_auth()
     fields = status_fields(id=message["message_id"], type="7", cnt="12")
-    assert (await client.post(PATH, data=form(fields))).status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    events = await caller.post(form(fields))
     assert len(events) == 1
     data = events[0].data
     assert data["channel"] == "call"
@@ -588,10 +490,8 @@ async def test_status_codes(
     status: str,
 ) -> None:
     """Every numeric status maps onto an event type of the Delivery report entity."""
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
-    assert (await client.post(PATH, data=form(status_fields(status=code)))).status == 200
-    await hass.async_block_till_done()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
+    events = await caller.post(form(status_fields(status=code)))
     assert events[0].data["status"] == status
     state = hass.states.get(entity_id(hass, "delivery_report"))
     assert state is not None
@@ -628,8 +528,8 @@ async def test_malformed_bodies(
     status: HTTPStatus,
 ) -> None:
     """Unreadable bodies, DTDs and entities are refused before any signature check."""
-    client = await hass_client_no_auth()
-    assert (await client.post(url, data=body)).status == status
+    caller = await webhook_caller(hass, hass_client_no_auth)
+    await caller.post(body, url=url, status=status)
 
 
 @pytest.mark.parametrize(
@@ -650,19 +550,17 @@ async def test_missing_fields(
     """A request lacking what its kind needs is 400 (nothing fired)."""
     config_entry = make_entry(sim, options=webhook_options(secret=""))
     await setup_entry(hass, config_entry)
-    client = await hass_client_no_auth()
-    assert (await client.post(PATH, data=form(fields))).status == HTTPStatus.BAD_REQUEST
+    caller = await webhook_caller(hass, hass_client_no_auth)
+    await caller.post(form(fields), status=HTTPStatus.BAD_REQUEST)
 
 
 async def test_charset_echoed_in_body(
     hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """Without the query string, the charset echoed among the body's fields is used."""
-    events = async_capture_events(hass, EVENT_INCOMING_SMS)
-    client = await hass_client_no_auth()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_INCOMING_SMS)
     fields = {"charset": "utf-8", **incoming_fields(encoding="utf-8")}
-    assert (await client.post(PATH, data=form(fields, "utf-8"))).status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    events = await caller.post(form(fields, "utf-8"))
     assert [e.data["text"] for e in events] == [CYRILLIC]
 
 
@@ -674,10 +572,8 @@ async def test_disabled_by_default(
     """Off by default: nothing registered (Home Assistant answers 200 to unknown hooks)."""
     config_entry = make_entry(sim)
     await setup_entry(hass, config_entry)
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
-    assert (await client.post(PATH, data=form(status_fields()))).status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
+    events = await caller.post(form(status_fields()))
     assert events == []
 
 
@@ -687,10 +583,8 @@ async def test_unregistered_on_unload(
     """After unload the hook is gone."""
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    events = async_capture_events(hass, EVENT_DELIVERY_REPORT)
-    client = await hass_client_no_auth()
-    assert (await client.post(PATH, data=form(status_fields()))).status == HTTPStatus.OK
-    await hass.async_block_till_done()
+    caller = await webhook_caller(hass, hass_client_no_auth, EVENT_DELIVERY_REPORT)
+    events = await caller.post(form(status_fields()))
     assert events == []
 
 

@@ -11,8 +11,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 
 from .compat import vol
-from .config_flow import async_check_api
 from .const import CONF_API_PASSWORD, CONF_API_URL, DEFAULT_API_URL
+from .flow_validation import async_check_api
 from .webhook_issues import ISSUE_CRC32
 from .webhook_repair import Crc32RepairFlow
 
