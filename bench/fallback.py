@@ -27,11 +27,11 @@ import json
 import os
 import sys
 import tempfile
-import time
 from typing import Any
 
 from . import ha
 from .simproc import ACCOUNT, SimProcess
+from .timing import Timer
 
 AFTER = 10  # s, the option's minimum (the fallback's clock is moved, not waited for)
 SLOW_API_LATENCY = 0.1  # s before each answer in the slow_api run
@@ -88,16 +88,14 @@ async def _burst(
     before = fallback.sent_total
     clock = fallback.clock
     fallback.clock = lambda: clock() + AFTER + 1
-    start, cpu = time.perf_counter(), time.process_time()
-    fallback.check()
     back_at = None
-    if smpp_back:
-        await ha.wait_until(lambda: fallback.sent_total - before >= count // 2, 600)
-        back_at = fallback.sent_total - before
-        await sim.call("link_up")
-    drained = await ha.wait_until(lambda: runtime.outbox.queued == 0, 900, step=0.01)
-    elapsed = time.perf_counter() - start
-    cpu_us = (time.process_time() - cpu) / count * 1e6
+    with Timer(count) as timer:
+        fallback.check()
+        if smpp_back:
+            await ha.wait_until(lambda: fallback.sent_total - before >= count // 2, 600)
+            back_at = fallback.sent_total - before
+            await sim.call("link_up")
+        drained = await ha.wait_until(lambda: runtime.outbox.queued == 0, 900, step=0.01)
     http_sent = fallback.sent_total - before
     await sim.call("link_up")
     await ha.wait_until(lambda: runtime.link.status.bound, 120)
@@ -106,14 +104,14 @@ async def _burst(
         "throughput_option": runtime.options.throughput,
         "queued": queued,
         "drained": drained,
-        "seconds": round(elapsed, 2),
-        "per_s": round(count / elapsed, 1),
+        "seconds": round(timer.elapsed, 2),
+        "per_s": round(count / timer.elapsed, 1),
         "over_http": http_sent,
         "over_smpp": copies["ways"]["smpp"],
         "smpp_back_after": back_at,
         "lost": count - copies["distinct"],
         "duplicated": copies["copies"] - copies["distinct"],
-        "cpu_us_per_msg": round(cpu_us),
+        "cpu_us_per_msg": round(timer.cpu_us_per_msg),
     }
 
 

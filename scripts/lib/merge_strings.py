@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import sys
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2] / "custom_components" / "smscentre"
 
 
-def deep_merge(base: dict, extra: dict) -> dict:
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """Merge extra into base recursively."""
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):

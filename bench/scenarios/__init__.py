@@ -1,0 +1,1 @@
+"""The benchmark's scenarios, one module each; ``bench/plan.py`` runs them in order."""

@@ -1,0 +1,90 @@
+"""The simulator and ``hass`` as child processes: started, watched, stopped."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+from typing import Any
+
+from .account import BALANCE, LOGIN, SMPP_PASSWORD
+from .common import ROOT, DemoError, log
+
+STOP_TIMEOUT = 30.0
+
+
+def free_port(preferred: int | None = None) -> int:
+    """Return `preferred` when it is free on 127.0.0.1, else any free port."""
+    for port in (preferred, 0) if preferred else (0,):
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's servers
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError("no free port")
+
+
+class Child:
+    """A child process in its own session, stopped with SIGTERM, then SIGKILL."""
+
+    def __init__(self, name: str, args: list[str], log_path: Path, **kwargs: Any) -> None:
+        self.name = name
+        self.log_path = log_path
+        self._log = log_path.open("ab")
+        self.proc = subprocess.Popen(
+            args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
+        )
+
+    def check_alive(self) -> None:
+        if (code := self.proc.poll()) is not None:
+            raise DemoError(f"{self.name} exited with {code}; see {self.log_path}")
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """Stop gracefully within `timeout`; return the exit code (None when killed)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log(f"{self.name} did not stop within {timeout:.0f} s: killing it")
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+                self._log.close()
+                return None
+        self._log.close()
+        return self.proc.returncode
+
+    def tail(self, lines: int = 40) -> list[str]:
+        """The last `lines` of its output (for a failure's report)."""
+        return self.log_path.read_text(errors="replace").splitlines()[-lines:]
+
+
+def start_simulator(state: Path, port: int, control_port: int, api_port: int) -> Child:
+    """The simulator with the demo's account: SMPP, control API, the provider's HTTP API."""
+    args = [
+        sys.executable,
+        "-m",
+        "smscsim",
+        "--port",
+        str(port),
+        "--control-port",
+        str(control_port),
+        "--account",
+        f"{LOGIN}:{SMPP_PASSWORD}",
+        "--http-port",
+        str(api_port),
+        "--balance",
+        str(BALANCE),
+    ]
+    return Child("simulator", args, state / "smscsim.log", cwd=ROOT)
+
+
+def start_hass(config: Path) -> Child:
+    """``hass`` of this venv on `config`; installs nothing (``--skip-pip``)."""
+    hass = Path(sys.executable).with_name("hass")
+    return Child("hass", [str(hass), "-c", str(config), "--skip-pip"], config / "hass.out")

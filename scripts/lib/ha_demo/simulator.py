@@ -1,0 +1,42 @@
+"""The simulator's control API (``smscsim/control.py``): what reached it, incoming SMS, faults."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import aiohttp
+
+from .account import SENDER
+from .common import DemoError
+
+
+class SimulatorControl:
+    """Calls to a running simulator's control API."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self.session = session
+        self.url = url
+
+    async def up(self) -> bool:
+        async with self.session.get(f"{self.url}/stats") as resp:
+            return resp.status == 200
+
+    async def messages(self) -> list[dict[str, Any]]:
+        """Every message the simulator accepted (over SMPP or its HTTP API), reassembled."""
+        async with self.session.get(f"{self.url}/messages") as resp:
+            return cast(list[dict[str, Any]], await resp.json())
+
+    async def deliver(self, source: str, text: str, destination: str = SENDER) -> None:
+        """An incoming SMS from `source` to the account."""
+        async with self.session.post(
+            f"{self.url}/deliver",
+            json={"source": source, "destination": destination, "text": text},
+        ) as resp:
+            if resp.status != 200:
+                raise DemoError(f"simulator /deliver: HTTP {resp.status} {await resp.text()}")
+
+    async def fault(self, kind: str) -> None:
+        """Start a fault (``refuse_binds``, ``drop_all``, ...) or end them all (``clear``)."""
+        async with self.session.post(f"{self.url}/fault", json={"kind": kind}) as resp:
+            if resp.status != 200:
+                raise DemoError(f"simulator /fault {kind}: HTTP {resp.status}")

@@ -1,0 +1,111 @@
+"""The demo's config folder (``scripts/lib/ha_demo/config_folder.py``): what ``scripts/develop``
+writes before Home Assistant starts on it, and what it reads from its log after."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from scripts.lib.ha_demo import config_folder
+from scripts.lib.ha_demo.common import ROOT
+
+
+def _entries(path: Path, *entries: dict[str, object]) -> Path:
+    stored = path / ".storage" / "core.config_entries"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_text(json.dumps({"data": {"entries": list(entries)}}))
+    return stored
+
+
+def test_a_new_folder_uses_this_repository_and_leaves_the_owner_to_onboard(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config"
+    assert config_folder.prepare_config(config) is True
+    yaml = config / "configuration.yaml"
+    assert yaml.read_text() == (ROOT / "config" / "configuration.yaml").read_text()
+    link = config / "custom_components" / "smscentre"
+    assert link.is_symlink()
+    assert link.resolve() == ROOT / "custom_components" / "smscentre"
+    onboarding = json.loads((config / ".storage" / "onboarding").read_text())
+    assert onboarding["data"]["done"] == ["core_config", "analytics", "integration"]
+
+    yaml.write_text("# changed\n")
+    assert config_folder.prepare_config(config) is False
+    assert yaml.read_text() == "# changed\n"
+
+
+def test_only_local_entries_are_moved_to_the_simulators_ports(tmp_path: Path) -> None:
+    local = {
+        "domain": "smscentre",
+        "data": {"host": "127.0.0.1", "port": 2775},
+        "options": {"api_url": "http://127.0.0.1:8780"},
+    }
+    remote = {
+        "domain": "smscentre",
+        "data": {"host": "smpp.smsc.ru", "port": 3700},
+        "options": {"api_url": "https://smsc.ru"},
+    }
+    other = {"domain": "demo", "data": {"host": "127.0.0.1", "port": 1}, "options": {}}
+    stored = _entries(tmp_path, local, remote, other)
+
+    config_folder.point_entries_at(tmp_path, 4000, "http://127.0.0.1:4001")
+
+    local_after, remote_after, other_after = json.loads(stored.read_text())["data"]["entries"]
+    assert local_after["data"]["port"] == 4000
+    assert local_after["options"]["api_url"] == "http://127.0.0.1:4001"
+    assert remote_after == remote
+    assert other_after == other
+
+
+def test_entries_already_in_place_are_not_rewritten(tmp_path: Path) -> None:
+    entry = {
+        "domain": "smscentre",
+        "data": {"host": "127.0.0.1", "port": 4000},
+        "options": {"api_url": "http://127.0.0.1:4001"},
+    }
+    stored = _entries(tmp_path, entry)
+    before = stored.read_text()
+    config_folder.point_entries_at(tmp_path, 4000, "http://127.0.0.1:4001")
+    assert stored.read_text() == before
+    config_folder.point_entries_at(tmp_path / "absent", 4000, "http://127.0.0.1:4001")
+
+
+def test_a_reset_keeps_only_configuration_yaml(tmp_path: Path) -> None:
+    config_folder.prepare_config(tmp_path)
+    (tmp_path / "home-assistant.log").write_text("")
+    config_folder.reset_config(tmp_path)
+    assert os.listdir(tmp_path) == ["configuration.yaml"]
+
+
+@pytest.mark.parametrize("in_storage", [True, False])
+def test_the_http_server_settings_go_where_the_release_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_storage: bool
+) -> None:
+    config_folder.prepare_config(tmp_path)
+    monkeypatch.setattr(config_folder, "http_settings_in_storage", lambda: in_storage)
+    config_folder.write_http_config(tmp_path, 8200, "0.0.0.0")
+    yaml = (tmp_path / "configuration.yaml").read_text()
+    if in_storage:
+        stable = json.loads((tmp_path / ".storage" / "http").read_text())["data"]["stable"]
+        assert (stable["server_port"], stable["server_host"]) == (8200, ["0.0.0.0"])
+        assert "\nhttp:" not in yaml
+    else:
+        assert not (tmp_path / ".storage" / "http").exists()
+        assert yaml.endswith('\nhttp:\n  server_port: 8200\n  server_host: ["0.0.0.0"]\n')
+
+
+def test_errors_of_the_integration_and_of_setup_are_picked_from_the_log(tmp_path: Path) -> None:
+    lines = [
+        "2026-12-01 10:00:00.000 ERROR (MainThread) [custom_components.smscentre.link] lost",
+        "2026-12-01 10:00:00.000 CRITICAL (MainThread) [aiosmpplib.esme] broken",
+        "2026-12-01 10:00:00.000 ERROR (MainThread) [homeassistant.setup] Setup failed for x",
+        "2026-12-01 10:00:00.000 WARNING (MainThread) [custom_components.smscentre] slow",
+        "2026-12-01 10:00:00.000 ERROR (MainThread) [homeassistant.components.cloud] offline",
+    ]
+    assert config_folder.integration_errors(tmp_path) == []
+    (tmp_path / "home-assistant.log").write_text("\n".join(lines))
+    assert config_folder.integration_errors(tmp_path) == lines[:3]
