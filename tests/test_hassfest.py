@@ -361,7 +361,18 @@ STRINGS_SCHEMA = vol.Schema(
 )
 
 
-@pytest.mark.parametrize("path", ["strings.json", "translations/en.json", "translations/ru.json"])
+TRANSLATIONS = sorted(p.name for p in (COMPONENT / "translations").glob("*.json"))
+
+
+def test_translation_files() -> None:
+    """English and Russian at least; each file named by a language code, as Home Assistant
+    looks them up."""
+    assert {"en.json", "ru.json"} <= set(TRANSLATIONS)
+    for name in TRANSLATIONS:
+        assert re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?\.json", name), name
+
+
+@pytest.mark.parametrize("path", ["strings.json", *(f"translations/{n}" for n in TRANSLATIONS)])
 def test_strings_schema(path: str) -> None:
     """Every translation file has the shape and string rules hassfest enforces."""
     STRINGS_SCHEMA(_json(COMPONENT / path))
