@@ -174,7 +174,8 @@ def test_manifest() -> None:
 
 
 def test_hacs_json() -> None:
-    """hacs.json: the keys HACS reads, a minimum Home Assistant this one satisfies."""
+    """hacs.json: the keys HACS reads, a minimum Home Assistant this one satisfies, the
+    release asset HACS installs."""
     hacs = _json(ROOT / "hacs.json")
     vol.Schema(
         {
@@ -193,6 +194,13 @@ def test_hacs_json() -> None:
     assert hacs["content_in_root"] is False
     assert (ROOT / "README.md").exists()
     assert (ROOT / "info.md").exists() or hacs.get("render_readme")
+    # HACS installs the release's asset, built and uploaded under this name by the release
+    # workflow (tests/test_release.py builds it and reads what is in it).
+    assert hacs["zip_release"] is True
+    assert re.fullmatch(r"[a-z0-9_]+\.zip", hacs["filename"]), hacs["filename"]
+    release = (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    assert f"scripts/lib/release.py zip dist/{hacs['filename']}" in release
+    assert f'gh release create "$GITHUB_REF_NAME" dist/{hacs["filename"]}' in release
 
 
 # --- services.yaml ---------------------------------------------------------------------------
@@ -353,7 +361,18 @@ STRINGS_SCHEMA = vol.Schema(
 )
 
 
-@pytest.mark.parametrize("path", ["strings.json", "translations/en.json", "translations/ru.json"])
+TRANSLATIONS = sorted(p.name for p in (COMPONENT / "translations").glob("*.json"))
+
+
+def test_translation_files() -> None:
+    """English and Russian at least; each file named by a language code, as Home Assistant
+    looks them up."""
+    assert {"en.json", "ru.json"} <= set(TRANSLATIONS)
+    for name in TRANSLATIONS:
+        assert re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?\.json", name), name
+
+
+@pytest.mark.parametrize("path", ["strings.json", *(f"translations/{n}" for n in TRANSLATIONS)])
 def test_strings_schema(path: str) -> None:
     """Every translation file has the shape and string rules hassfest enforces."""
     STRINGS_SCHEMA(_json(COMPONENT / path))
@@ -472,6 +491,10 @@ def _requirement_pins(path: Path) -> dict[str, str]:
     return pins
 
 
+# Pinned in requirements_dev.txt for the project's own checks, not for Home Assistant.
+DEV_TOOLS = {"check-jsonschema"}
+
+
 def test_requirements_dev_match_home_assistant() -> None:
     """The pins for a real `hass --skip-pip` are the ones its integrations ask for.
 
@@ -492,4 +515,6 @@ def test_requirements_dev_match_home_assistant() -> None:
         version = requirement.partition("==")[2]
         assert version in (dev.get(name), plugin.get(name)), f"requirements_dev.txt: {requirement}"
     for name, version in dev.items():
+        if name in DEV_TOOLS:
+            continue
         assert name in wanted, f"requirements_dev.txt: {name}=={version} is not asked for"
