@@ -166,7 +166,7 @@ async def test_turn_on_and_ask(
     assert second["response_type"] == "query_answer"
     assert second["conversation_id"] == first["conversation_id"]  # one per sender
     assert describe_conversation(first) == (
-        f"SMS from +{OWNER}: “Turn on the demo light” → “Turned on the light”"
+        "SMS from +7 999 123-45-67: “Turn on the demo light” → “Turned on the light”"
     )
     # what the agent did carries the conversation's context
     power = hass.states.get("input_boolean.demo_light_power")
@@ -205,7 +205,7 @@ async def test_pin(
         ("pin", "", False)
     ] * 3
     assert describe_conversation(conversations[0].data) == (
-        f"SMS from +{OWNER} refused: the PIN was missing or wrong"
+        "SMS from +7 999 123-45-67 refused: the PIN was missing or wrong"
     )
 
     await sms(hass, sim, " 4711, turn on the demo light")
@@ -411,5 +411,5 @@ async def test_logbook_describes_conversations(hass: HomeAssistant) -> None:
     )
     assert described[EVENT_CONVERSATION](event) == {
         "name": "SMS Center",
-        "message": f"SMS from +{OWNER} refused: more messages than the hourly limit",
+        "message": "SMS from +7 999 123-45-67 refused: more messages than the hourly limit",
     }
