@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 import hashlib
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 import zlib
 
+from aiohttp.test_utils import TestClient
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -110,3 +113,42 @@ def sign(text: str, secret: str, hash_kind: str, encoding: str = "utf-8") -> str
     if hash_kind == "sha1":
         return hashlib.sha1(data).hexdigest()
     return str(zlib.crc32(data))
+
+
+async def post_incoming_sms(client: TestClient, phone: str, text: str, **fields: str) -> None:
+    """An incoming SMS posted to the webhook as the provider does (a form, UTF-8, MD5-signed
+    with SECRET), accepted; ``fields`` add to or replace the provider's."""
+    form = {
+        "id": "777",
+        "phone": phone,
+        "mes": text,
+        "to": "79037000000",
+        "sent": "1741167000",
+        "time": "1741167005",
+        **fields,
+    }
+    form["md5"] = sign(f"{form['phone']}:{form['mes']}:{form['to']}", SECRET, "md5")
+    resp = await client.post(
+        f"/api/webhook/{WEBHOOK_ID}",
+        data=urlencode(form).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    assert resp.status == HTTPStatus.OK
+
+
+async def deliver_sms(
+    hass: HomeAssistant,
+    sim: SmscSimulator,
+    text: str,
+    source: str = "79990001122",
+) -> None:
+    """An incoming SMS from the simulator through the real link (in 153-character parts when
+    longer than one), answered and handled by Home Assistant."""
+    if len(text) > 160:
+        sequences = await sim.deliver_long(
+            source=source, destination="79037000000", text=text, per_part=153
+        )
+    else:
+        sequences = [await sim.deliver_sm(source=source, destination="79037000000", text=text)]
+    await sim.wait_for(lambda s: all(seq in s.deliver_responses for seq in sequences))
+    await hass.async_block_till_done()

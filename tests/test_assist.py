@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlencode
 
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.core import Event, HomeAssistant
@@ -34,11 +32,9 @@ from custom_components.smscentre.smsc.incoming import IncomingMessage
 from smscsim import SmscSimulator
 
 from .receiving_helpers import (
-    SECRET,
-    WEBHOOK_ID,
     make_entry,
+    post_incoming_sms,
     setup_entry,
-    sign,
     sim,  # noqa: F401
     webhook_options,
 )
@@ -170,7 +166,7 @@ async def test_turn_on_and_ask(
     assert second["response_type"] == "query_answer"
     assert second["conversation_id"] == first["conversation_id"]  # one per sender
     assert describe_conversation(first) == (
-        f"SMS from +{OWNER}: “Turn on the demo light” → “Turned on the light”"
+        "SMS from +7 999 123-45-67: “Turn on the demo light” → “Turned on the light”"
     )
     # what the agent did carries the conversation's context
     power = hass.states.get("input_boolean.demo_light_power")
@@ -209,7 +205,7 @@ async def test_pin(
         ("pin", "", False)
     ] * 3
     assert describe_conversation(conversations[0].data) == (
-        f"SMS from +{OWNER} refused: the PIN was missing or wrong"
+        "SMS from +7 999 123-45-67 refused: the PIN was missing or wrong"
     )
 
     await sms(hass, sim, " 4711, turn on the demo light")
@@ -317,23 +313,8 @@ async def test_through_the_webhook(
 ) -> None:
     """An SMS the provider posts to the webhook is a conversation too; the answer goes by SMPP."""
     await assist_entry(hass, sim, **webhook_options())
-    fields = {
-        "id": "778",
-        "sms_id": "100002",
-        "phone": OWNER,
-        "mes": "turn on the demo light",
-        "to": "79037000000",
-        "sent": "1741167000",
-        "time": "1741167005",
-    }
-    fields["md5"] = sign(f"{fields['phone']}:{fields['mes']}:{fields['to']}", SECRET, "md5")
     client = await hass_client_no_auth()
-    resp = await client.post(
-        f"/api/webhook/{WEBHOOK_ID}",
-        data=urlencode(fields).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-    )
-    assert resp.status == HTTPStatus.OK
+    await post_incoming_sms(client, OWNER, "turn on the demo light", id="778", sms_id="100002")
     await hass.async_block_till_done()
     await conversation_done(hass, conversations)
     assert hass.states.is_state(LIGHT, "on")
@@ -430,5 +411,5 @@ async def test_logbook_describes_conversations(hass: HomeAssistant) -> None:
     )
     assert described[EVENT_CONVERSATION](event) == {
         "name": "SMS Center",
-        "message": f"SMS from +{OWNER} refused: more messages than the hourly limit",
+        "message": "SMS from +7 999 123-45-67 refused: more messages than the hourly limit",
     }

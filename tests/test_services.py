@@ -792,6 +792,7 @@ def test_entity_icons() -> None:
         ("sensor", "queued"),
         ("sensor", "sent"),
         ("sensor", "failed"),
+        ("sensor", "last_message"),
         ("sensor", "balance"),
         ("sensor", "sent_http"),
         ("event", "incoming_message"),

@@ -1,9 +1,10 @@
 """Event entities: incoming messages and delivery reports of the account.
 
 Fed by the same dispatcher signals as the bus events (``dispatch.Dispatcher``), so SMPP and
-webhook deliveries look alike. Phone numbers and message text
-are state attributes for automations (`trigger.to_state.attributes.text`) but are kept out
-of the recorder.
+webhook deliveries look alike. Phone numbers and message text are state attributes for
+automations (`trigger.to_state.attributes.text`) but are kept out of the recorder: the bus
+event already stores them once (the README's "What is stored"). The logbook shows of these
+entities only the event type; who wrote what is its line for the bus event (logbook.py).
 """
 
 from __future__ import annotations

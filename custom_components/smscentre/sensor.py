@@ -1,5 +1,5 @@
 """Queued, sent and failed message counters; with the HTTP API, the balance and the messages
-sent over HTTP."""
+sent over HTTP. The Last message sensor lives in last_message.py."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .account import Account
 from .counters import Counters, signal_counters
 from .entity import SmscEntity
+from .last_message import SmscLastMessageSensor
 from .runtime import SmscConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -65,9 +66,11 @@ async def async_setup_entry(
     entry: SmscConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the counters; the balance and the HTTP counter when the HTTP API is set up."""
+    """Add the counters and the last message; the balance and the HTTP counter when the HTTP
+    API is set up."""
     entities: list[SensorEntity] = [
-        SmscCounterSensor(entry, description) for description in SENSORS
+        *(SmscCounterSensor(entry, description) for description in SENSORS),
+        SmscLastMessageSensor(entry),
     ]
     runtime = entry.runtime_data
     if runtime.account is not None:

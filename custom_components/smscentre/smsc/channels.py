@@ -98,6 +98,23 @@ def normalize_phone(raw: str) -> str:
     return text
 
 
+def format_phone(number: str) -> str:
+    """Return a number as people write it ("79990000001" -> "+7 999 000-00-01").
+
+    What ``normalize_phone`` reads as a phone number gets its "+"; a +7 number (Russia,
+    Kazakhstan) is grouped the way people there write it, others stay whole (grouping them
+    needs each country's numbering plan). Anything else, a sender name or a short code such
+    as "900", is returned as it came. For people only: events and automations keep digits.
+    """
+    try:
+        digits = normalize_phone(number)
+    except InvalidInput:
+        return number
+    if len(digits) == 11 and digits.startswith("7"):
+        return f"+7 {digits[1:4]} {digits[4:7]}-{digits[7:9]}-{digits[9:]}"
+    return f"+{digits}"
+
+
 def normalize_email(raw: str) -> str:
     """Return the address (domain in lower case), checked to fit SMPP's destination_addr."""
     text = str(raw).strip()
