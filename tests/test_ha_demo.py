@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.lib.ha_demo import config_folder
+from scripts.lib.ha_demo import config_folder, processes
 from scripts.lib.ha_demo.common import ROOT
 
 
@@ -83,11 +83,10 @@ def test_a_reset_keeps_only_configuration_yaml(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("in_storage", [True, False])
 def test_the_http_server_settings_go_where_the_release_reads_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_storage: bool
+    tmp_path: Path, in_storage: bool
 ) -> None:
     config_folder.prepare_config(tmp_path)
-    monkeypatch.setattr(config_folder, "http_settings_in_storage", lambda: in_storage)
-    config_folder.write_http_config(tmp_path, 8200, "0.0.0.0")
+    config_folder.write_http_config(tmp_path, 8200, "0.0.0.0", in_storage=in_storage)
     yaml = (tmp_path / "configuration.yaml").read_text()
     if in_storage:
         stable = json.loads((tmp_path / ".storage" / "http").read_text())["data"]["stable"]
@@ -109,3 +108,14 @@ def test_errors_of_the_integration_and_of_setup_are_picked_from_the_log(tmp_path
     assert config_folder.integration_errors(tmp_path) == []
     (tmp_path / "home-assistant.log").write_text("\n".join(lines))
     assert config_folder.integration_errors(tmp_path) == lines[:3]
+
+
+def test_the_release_of_another_venvs_hass_is_read_from_its_own_package() -> None:
+    """The browser test runs this venv's Python against another release's ``hass``: where
+    that release keeps its HTTP settings is read from its own package."""
+    hass = processes.this_venvs_hass()
+    package = processes.homeassistant_package(hass)
+    assert (package / "__init__.py").is_file()
+    assert (
+        config_folder.http_settings_in_storage(package) == config_folder.http_settings_in_storage()
+    )

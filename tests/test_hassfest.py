@@ -492,7 +492,7 @@ def _requirement_pins(path: Path) -> dict[str, str]:
 
 
 # Pinned in requirements_dev.txt for the project's own checks, not for Home Assistant.
-DEV_TOOLS = {"check-jsonschema"}
+DEV_TOOLS = {"check-jsonschema", "playwright"}
 
 
 def test_requirements_dev_match_home_assistant() -> None:

@@ -73,16 +73,18 @@ def point_entries_at(config: Path, port: int, api_url: str) -> None:
         path.write_text(json.dumps(stored, indent=2))
 
 
-def http_settings_in_storage() -> bool:
-    """Whether this Home Assistant keeps its HTTP settings in .storage/http (2026.8 on).
+def http_settings_in_storage(package: Path | None = None) -> bool:
+    """Whether the Home Assistant installed at `package` (default: this venv's) keeps its HTTP
+    settings in .storage/http (2026.8 on).
 
     Older releases read them from the ``http:`` section of configuration.yaml only; newer ones
     migrate that section once and then report it as left over, so each gets its own place.
     """
-    return (Path(homeassistant.__file__).parent / "components" / "http" / "config.py").is_file()
+    package = package or Path(homeassistant.__file__).parent
+    return (package / "components" / "http" / "config.py").is_file()
 
 
-def write_http_config(config: Path, port: int, host: str) -> None:
+def write_http_config(config: Path, port: int, host: str, *, in_storage: bool) -> None:
     """Before a start: Home Assistant's HTTP server on `host`:`port`.
 
     Since 2026.8 the HTTP settings live in .storage/http (YAML is migrated once, then tried as
@@ -90,7 +92,7 @@ def write_http_config(config: Path, port: int, host: str) -> None:
     written there as the confirmed ("stable") config. Older releases get an ``http:`` section in
     configuration.yaml, which is only done in a throw-away folder (the smoke run's).
     """
-    if not http_settings_in_storage():
+    if not in_storage:
         with (config / "configuration.yaml").open("a", encoding="utf-8") as yaml:
             yaml.write(f"\nhttp:\n  server_port: {port}\n  server_host: [{json.dumps(host)}]\n")
         return

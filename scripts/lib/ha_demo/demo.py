@@ -26,7 +26,14 @@ from .config_folder import (
     prepare_config,
     write_http_config,
 )
-from .processes import Child, free_port, start_hass, start_simulator
+from .processes import (
+    Child,
+    free_port,
+    homeassistant_package,
+    start_hass,
+    start_simulator,
+    this_venvs_hass,
+)
 from .simulator import SimulatorControl
 
 START_TIMEOUT = 120.0  # s: Home Assistant's HTTP server up
@@ -57,8 +64,18 @@ class Demo:
     """
 
     def __init__(
-        self, config: Path, state: Path, ports: Ports, *, host: str, throwaway: bool
+        self,
+        config: Path,
+        state: Path,
+        ports: Ports,
+        *,
+        host: str,
+        throwaway: bool,
+        hass: Path | None = None,
     ) -> None:
+        """`hass`: the Home Assistant to run (default: this venv's; another venv's runs the
+        same demo on another release)."""
+        self.hass = hass or this_venvs_hass()
         self.config = config
         self.state = state
         self.ports = ports
@@ -89,13 +106,14 @@ class Demo:
         demo's options on a new folder: (the owner's client, the simulator's, the entry id)."""
         simulator = start_simulator(self.state, self.ports.smpp, self.ports.control, self.ports.api)
         self.children.append(simulator)
-        if self.throwaway or http_settings_in_storage():
-            write_http_config(self.config, self.http_port, self.host)
+        in_storage = http_settings_in_storage(homeassistant_package(self.hass))
+        if self.throwaway or in_storage:
+            write_http_config(self.config, self.http_port, self.host, in_storage=in_storage)
         else:
             log("this Home Assistant reads its HTTP settings from configuration.yaml only:")
             log("it serves on its default port 8123, on every address (--port, --host unused)")
             self.http_port = DEFAULT_HTTP_PORT
-        hass = start_hass(self.config)
+        hass = start_hass(self.config, self.hass)
         self.children.append(hass)
         control = SimulatorControl(session, self.control_url)
 

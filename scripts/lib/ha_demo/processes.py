@@ -84,7 +84,26 @@ def start_simulator(state: Path, port: int, control_port: int, api_port: int) ->
     return Child("simulator", args, state / "smscsim.log", cwd=ROOT)
 
 
-def start_hass(config: Path) -> Child:
-    """``hass`` of this venv on `config`; installs nothing (``--skip-pip``)."""
-    hass = Path(sys.executable).with_name("hass")
+def this_venvs_hass() -> Path:
+    """The ``hass`` installed beside this Python."""
+    return Path(sys.executable).with_name("hass")
+
+
+def homeassistant_package(hass: Path) -> Path:
+    """The ``homeassistant`` package that `hass` runs (another venv's, maybe)."""
+    found = subprocess.run(
+        [
+            str(hass.with_name("python")),
+            "-c",
+            "import homeassistant; print(homeassistant.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(found.stdout.strip()).parent
+
+
+def start_hass(config: Path, hass: Path) -> Child:
+    """`hass` on `config`; installs nothing (``--skip-pip``)."""
     return Child("hass", [str(hass), "-c", str(config), "--skip-pip"], config / "hass.out")

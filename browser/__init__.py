@@ -1,0 +1,1 @@
+"""The browser test: headless Chromium drives the real frontend of the demo (scripts/browser)."""

@@ -1,0 +1,75 @@
+"""Ways about Home Assistant's frontend that every screen's test needs: go to a page and wait
+for it, read what a person reads, find raw translation keys."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page
+
+from browser.live import LiveDemo
+
+TIMEOUT_MS = 30_000
+# What a string the frontend could not translate looks like on screen: a key path of ours,
+# or a placeholder left in braces.
+RAW_KEY = re.compile(
+    r"component\.smscentre\.|ui\.panel\.|\bsmscentre\.(?:config|options|entity|issues|services)\b"
+    r"|\{[a-z_]+\}"
+)
+
+
+class Screens:
+    """A logged-in page of the demo's Home Assistant."""
+
+    def __init__(self, page: Page, demo: LiveDemo) -> None:
+        self.page = page
+        self.demo = demo
+        page.set_default_timeout(TIMEOUT_MS)
+
+    def wait_connected(self) -> None:
+        """Until the frontend holds a live connection to Home Assistant."""
+        self.page.wait_for_function(
+            "() => document.querySelector('home-assistant')?.hass?.connected === true",
+            timeout=TIMEOUT_MS,
+        )
+
+    def goto(self, path: str) -> None:
+        """Open `path` and wait for the frontend to be connected."""
+        self.page.goto(f"{self.demo.base_url}{path}")
+        self.wait_connected()
+
+    def hass(self, expression: str) -> Any:
+        """Evaluate a JavaScript expression over the frontend's ``hass`` object."""
+        return self.page.evaluate(
+            f"() => {{ const hass = document.querySelector('home-assistant').hass; "
+            f"return {expression}; }}"
+        )
+
+    def text(self) -> str:
+        """What a person reads on the page now, shadow DOM included (dialogs too)."""
+        return str(
+            self.page.evaluate(
+                """() => {
+                    const out = [];
+                    const walk = (node) => {
+                        if (node.nodeType === Node.TEXT_NODE) {
+                            out.push(node.textContent);
+                            return;
+                        }
+                        if (node.nodeType !== Node.ELEMENT_NODE) return;
+                        const style = getComputedStyle(node);
+                        if (style.display === "none" || style.visibility === "hidden") return;
+                        if (node.shadowRoot) walk(node.shadowRoot);
+                        for (const child of node.childNodes) walk(child);
+                    };
+                    walk(document.body);
+                    return out.join(" ").replace(/\\s+/g, " ");
+                }"""
+            )
+        )
+
+    def raw_keys(self) -> list[str]:
+        """Untranslated keys or placeholders on the page now."""
+        text = self.text()
+        return sorted({text[max(0, m.start() - 30) : m.end() + 30] for m in RAW_KEY.finditer(text)})
