@@ -204,7 +204,6 @@ class Link:
                 await self._sleep(self._backoff(failures))
                 continue
             finally:
-                self._attempted.set()
                 self._connecting.discard(session)
                 if not session.is_bound:
                     session.abort()
@@ -272,6 +271,7 @@ class Link:
             last_error="invalid_auth",
             last_error_status=_status_of(err),
         )
+        self._attempted.set()
 
     def _failed(self, err: LinkError, failures: int) -> None:
         message = redact_text(str(err), (self.config.password,))
@@ -283,6 +283,7 @@ class Link:
         self.status.last_error = err.key
         self.status.last_error_status = _status_of(err)
         self._notify()
+        self._attempted.set()
 
     def _bound_changed(self, reason: str | None = None) -> None:
         bound = sum(1 for s in self._sessions.values() if s.is_bound)
@@ -297,6 +298,7 @@ class Link:
             on_backup=not endpoint.primary,
         )
         if bound and not was:
+            self._attempted.set()
             if self._reported_down or self._was_bound:
                 _LOGGER.info("SMPP link to %s is up", endpoint)
             self._reported_down = False
