@@ -399,14 +399,14 @@ async def test_first_attempt_wait_is_bounded(
     """A server that never answers the bind holds the wait only up to its bound, not for the
     response timeout; the link goes on trying and binds once the server answers."""
     sim.hang(None)
-    harness = harness_factory(config_for(sim, response_timeout=1.0))
+    harness = harness_factory(config_for(sim, response_timeout=2.0))
     harness.task = asyncio.create_task(harness.link.run())
     started = time.monotonic()
     await harness.link.wait_first_attempt(0.2)
-    assert 0.2 <= time.monotonic() - started < 0.6
+    assert 0.2 <= time.monotonic() - started < 1.5
     assert harness.link.status.state is LinkState.CONNECTING
     assert harness.errors[-1] == (None, None)  # the attempt is still waiting for its answer
-    await harness.wait(lambda: ("no_bind_response", None) in harness.errors, timeout=3)
+    await harness.wait(lambda: ("no_bind_response", None) in harness.errors, timeout=5)
     sim.clear_faults()
     await harness.wait(lambda: harness.link.status.bound, timeout=5)
 
