@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 import gc
 import logging
+import time
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -14,10 +15,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+import custom_components.smscentre as integration
 from custom_components.smscentre.const import DOMAIN
 from custom_components.smscentre.diagnostics import async_get_config_entry_diagnostics
 from custom_components.smscentre.smsc.channels import Channel
 from custom_components.smscentre.smsc.redact import SecretFilter
+from custom_components.smscentre.smsc.smpp.link import LinkState
 from smscsim import SmscSimulator
 
 PASSWORD = "Zq9!pass"
@@ -133,14 +136,48 @@ async def test_password_changed_at_runtime_starts_reauth(
     assert flows[0]["context"]["source"] == SOURCE_REAUTH
 
 
-async def test_unreachable_is_not_ready(hass: HomeAssistant, sim: SmscSimulator) -> None:
-    """Nothing listening: setup is retried later."""
+async def test_unreachable_loads_and_queues(hass: HomeAssistant, sim: SmscSimulator) -> None:
+    """Nothing listening: the entry loads (Link off) and an action queues its message."""
     entry = make_entry(sim)
     entry.add_to_hass(hass)
     await sim.stop()
-    await hass.config_entries.async_setup(entry.entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(LINK).state == STATE_OFF
+    assert entry.runtime_data.link.status.last_error == "cannot_connect"
+    result = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"recipients": ["79991234567"], "message": "Queued at start"},
+        blocking=True,
+        return_response=True,
+    )
+    assert result["messages"][0]["status"] == "queued"
+    assert entry.runtime_data.outbox.queued == 1
+
+
+async def test_setup_does_not_wait_for_a_server_that_never_answers(
+    hass: HomeAssistant, sim: SmscSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server accepts TCP and never answers the bind (10 s response timeout): setup goes
+    on after its own bound, the bind still in progress; unloading then ends it at once."""
+    monkeypatch.setattr(integration, "FIRST_BIND_WAIT", 0.3)
+    sim.hang(None)
+    entry = make_entry(sim)
+    entry.add_to_hass(hass)
+    started = time.monotonic()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert time.monotonic() - started < 5
+    assert entry.state is ConfigEntryState.LOADED
+    status = entry.runtime_data.link.status
+    assert (status.state, status.last_error) == (LinkState.CONNECTING, None)
+    started = time.monotonic()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert time.monotonic() - started < 2
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("smscentre")]
 
 
 async def test_unload_unbinds_and_leaves_nothing(hass: HomeAssistant, sim: SmscSimulator) -> None:

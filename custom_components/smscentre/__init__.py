@@ -22,8 +22,9 @@ from .legacy_notify import async_load_legacy_service
 from .runtime import SmscConfigEntry, SmscRuntime
 from .services import async_setup_services
 from .settings import EntryOptions
-from .smsc.errors import AuthFailed, InvalidInput, LinkError
+from .smsc.errors import InvalidInput
 from .smsc.redact import AIOSMPPLIB_LOGGER, SecretFilter, loggers_under
+from .smsc.smpp.link import LinkState
 from .storage import async_remove_stores
 from .webhook import URL_LOGGERS, url_secrets
 from .webhook_address import async_remove_cloudhook
@@ -32,6 +33,11 @@ from .webhook_issues import async_check_webhook_settings, async_remove_webhook_i
 _LOGGER = logging.getLogger(__name__)
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+# How long setup waits for the first bind. A bind takes three or four round trips (TCP, TLS,
+# bind): well under a second, a few on a slow line. A server that never answers would
+# otherwise hold Home Assistant's start for the link's timeouts (10 s for each server, 20 s
+# with the backup), and the entry's actions are refused until setup ends.
+FIRST_BIND_WAIT = 5.0
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -42,7 +48,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool:
-    """Bind, restore the outbox and start the link."""
+    """Restore the outbox, start the link and wait briefly for its first bind."""
     if len(entry.data[CONF_PASSWORD]) > MAX_PASSWORD_LENGTH:
         # SMPP 3.4 carries at most 8 characters: ask for a password that fits
         raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="password_too_long")
@@ -67,40 +73,31 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmscConfigEntry) -> bool
 
     runtime = SmscRuntime(hass, entry, options)
     await runtime.async_load()
-    try:
-        await runtime.async_connect()
-    except AuthFailed as err:
-        await runtime.async_stop()
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="invalid_auth",
-        ) from err
-    except LinkError as err:
-        if runtime.fallback is None:
-            await runtime.async_stop()
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect_setup",
-                translation_placeholders={"error": err.key, "server": options.link.host},
-            ) from err
-        # the HTTP fallback sends meanwhile; the link keeps trying in the background
-        _LOGGER.warning(
-            "%s: SMPP cannot bind (%s); starting with the HTTP fallback", entry.title, err
-        )
-
     entry.runtime_data = runtime
-    await runtime.async_start()
+    try:
+        runtime.start_link()
+        # A refused password is known within a round trip: reauthentication. A server that
+        # cannot be reached, refuses for another reason or never answers does not stop the
+        # setup: the entry loads, actions queue, the link keeps trying, health.py says why.
+        await runtime.link.wait_first_attempt(FIRST_BIND_WAIT)
+        if runtime.link.status.state is LinkState.AUTH_FAILED:
+            raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth")
+        if not runtime.link.status.bound:
+            _LOGGER.info(
+                "%s: not bound yet; actions queue their messages until the link binds",
+                entry.title,
+            )
+        await runtime.async_start()
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    except BaseException:
+        await runtime.async_stop()
+        raise
 
     async def _on_stop(_event: Event) -> None:
         await runtime.async_stop()
 
     # options are saved through OptionsFlowWithReload, which reloads the entry itself
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _on_stop))
-    try:
-        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    except BaseException:
-        await runtime.async_stop()
-        raise
     async_load_legacy_service(hass, entry)  # notify.smscentre_<login> for YAML users
     return True
 

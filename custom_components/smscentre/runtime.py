@@ -79,7 +79,7 @@ class SmscRuntime:
         self.rules = Rules()
         self.publisher = CounterPublisher(hass, entry_id, self.outbox, self.tracker)
         self.dispatcher = Dispatcher(hass, entry_id, self.tracker, self.publisher.schedule)
-        self.health = Health(hass, entry)
+        self.health = Health(hass, entry, f"{options.link.host}:{options.link.port}")
         self.receiver = Receiver(
             iso=options.iso,
             on_incoming=self.dispatcher.incoming,
@@ -93,8 +93,6 @@ class SmscRuntime:
             ssl_context=tls_context(options.link),
             deliver_handler=self.receiver.handle_deliver_sm,
             on_status=self.dispatcher.link_status,
-            on_auth_failed=self.health.auth_failed,
-            on_bind_error=self.health.bind_error,
         )
         self.sending = Sending(
             hass,
@@ -203,15 +201,14 @@ class SmscRuntime:
         )
         self.publisher.refresh()
 
-    async def async_connect(self) -> None:
-        """First bind (raises LinkError subclasses for setup to map)."""
-        await self.link.connect_first()
-
-    async def async_start(self) -> None:
-        """Run the link in the background, the housekeeping and the webhook."""
+    def start_link(self) -> None:
+        """Run the link in the background: it binds, retries and fails over by itself."""
         self.entry.async_create_background_task(
             self.hass, self.link.run(), f"{DOMAIN} link {self.entry.title}"
         )
+
+    async def async_start(self) -> None:
+        """Start the housekeeping, the webhook, the balance, the HTTP fallback, Assist."""
         self._unsubs.append(
             async_track_time_interval(
                 self.hass, self._housekeeping, EXPIRE_INTERVAL, cancel_on_shutdown=True

@@ -15,7 +15,6 @@ from custom_components.smscentre.smsc.errors import (
     AuthFailed,
     BindRefused,
     CannotConnect,
-    LinkError,
     TlsError,
 )
 from custom_components.smscentre.smsc.message import OutboundMessage, Priority
@@ -60,9 +59,17 @@ class Harness:
         self.link = link
         self.outbox = outbox
         self.statuses: list[LinkStatus] = []
-        self.auth_failures: list[LinkError] = []
-        self.bind_errors: list[LinkError | None] = []
         self.task: asyncio.Task[None] | None = None
+
+    @property
+    def auth_failures(self) -> int:
+        """How many times the link reported a refused password."""
+        return sum(1 for status in self.statuses if status.state is LinkState.AUTH_FAILED)
+
+    @property
+    def errors(self) -> list[tuple[str | None, int | None]]:
+        """(last_error, last_error_status) of every status, in order."""
+        return [(status.last_error, status.last_error_status) for status in self.statuses]
 
     @property
     def transitions(self) -> list[bool]:
@@ -93,8 +100,6 @@ async def harness_factory() -> AsyncIterator[Callable[..., Harness]]:
         outbox = Outbox(window=window, throughput=None)
         harness = Harness(Link(config, outbox=outbox, ssl_context=ssl_context), outbox)
         harness.link._on_status = harness.statuses.append
-        harness.link._on_auth_failed = harness.auth_failures.append
-        harness.link._on_bind_error = harness.bind_errors.append
         made.append(harness)
         return harness
 
@@ -106,10 +111,8 @@ async def harness_factory() -> AsyncIterator[Callable[..., Harness]]:
         harness.outbox.close()
 
 
-async def start(harness: Harness, *, first: bool = True) -> None:
-    """connect_first (as setup does) and run in the background."""
-    if first:
-        await harness.link.connect_first()
+async def start(harness: Harness) -> None:
+    """Run in the background (as setup does) until bound."""
     harness.task = asyncio.create_task(harness.link.run())
     await harness.wait(lambda: harness.link.status.bound)
 
@@ -278,17 +281,15 @@ async def test_dead_link_is_rebound(
 async def test_bind_refused_for_a_while_then_recovers(
     sim: SmscSimulator, harness_factory: Callable[..., Harness]
 ) -> None:
-    """Refused binds raise a repair issue (status shown) and clear it once bound again."""
+    """Refused binds show in the status (with the SMPP status); bound again, they are gone."""
     harness = harness_factory(config_for(sim))
     await start(harness)
     sim.refuse_binds(0x58, duration=0.6)
     sim.drop_all()
-    await harness.wait(lambda: any(e is not None for e in harness.bind_errors), timeout=3)
-    refused = next(e for e in harness.bind_errors if e is not None)
-    assert isinstance(refused, BindRefused)
-    assert refused.status == 0x58
+    await harness.wait(lambda: ("bind_refused", 0x58) in harness.errors, timeout=3)
+    assert not harness.link.status.bound
     await harness.wait(lambda: harness.link.status.bound, timeout=5)
-    assert harness.bind_errors[-1] is None
+    assert harness.errors[-1] == (None, None)
     assert not harness.auth_failures
 
 
@@ -301,21 +302,25 @@ async def test_password_changed_at_runtime_asks_for_reauth(
     sim.accounts["test"] = "changed"
     sim.drop_all()
     await harness.wait(lambda: harness.link.status.state == LinkState.AUTH_FAILED)
-    assert len(harness.auth_failures) == 1
+    assert harness.auth_failures == 1
     binds = len(sim.binds)
     await asyncio.sleep(0.5)
     assert len(sim.binds) == binds
 
 
-async def test_repeated_0x0d_on_a_known_good_server_suspects_the_password(
+async def test_repeated_0x0d_on_a_known_good_server_is_not_a_refused_password(
     sim: SmscSimulator, harness_factory: Callable[..., Harness]
 ) -> None:
-    """0x0D from a server that accepted us before: reauth is asked, retries go on."""
-    harness = harness_factory(config_for(sim, auth_suspect_after=2))
+    """0x0D again and again from a server that accepted us before: an outage or an account
+    setting, not the password (that is 0x0E): no reauthentication, the retries go on."""
+    harness = harness_factory(config_for(sim))
     await start(harness)
     sim.refuse_binds(0x0D)
     sim.drop_all()
-    await harness.wait(lambda: len(harness.auth_failures) == 1, timeout=3)
+    await sim.wait_for(lambda s: sum(1 for b in s.binds if b.status == 0x0D) >= 4, timeout=5)
+    assert harness.link.status.state is LinkState.CONNECTING
+    assert harness.errors[-1] == ("bind_refused", 0x0D)
+    assert not harness.auth_failures
     sim.clear_faults()
     await harness.wait(lambda: harness.link.status.bound, timeout=5)
 
@@ -356,10 +361,10 @@ async def test_failover_to_backup_and_back(harness_factory: Callable[..., Harnes
         await backup.stop()
 
 
-async def test_connect_first_falls_back_to_backup(
+async def test_unreachable_primary_at_start_fails_over_to_backup(
     harness_factory: Callable[..., Harness],
 ) -> None:
-    """At setup, an unreachable primary with a live backup is not an error."""
+    """At start, an unreachable primary with a live backup: the backup takes over."""
     backup = SmscSimulator(accounts={"test": PASSWORD})
     await backup.start()
     try:
@@ -371,6 +376,39 @@ async def test_connect_first_falls_back_to_backup(
         assert harness.link.status.on_backup
     finally:
         await backup.stop()
+
+
+async def test_first_attempt_refused_or_failed_ends_the_wait_at_once(
+    sim: SmscSimulator, harness_factory: Callable[..., Harness]
+) -> None:
+    """Setup waits for the first attempt: a refusal or a closed port ends the wait at once."""
+    sim.refuse_binds(0x0D)
+    refused = harness_factory(config_for(sim))
+    closed = harness_factory(config_for(sim, port=1))
+    for harness, error in ((refused, ("bind_refused", 0x0D)), (closed, ("cannot_connect", None))):
+        harness.task = asyncio.create_task(harness.link.run())
+        started = time.monotonic()
+        await harness.link.wait_first_attempt(5)
+        assert time.monotonic() - started < 1
+        assert harness.errors[-1] == error
+
+
+async def test_first_attempt_wait_is_bounded(
+    sim: SmscSimulator, harness_factory: Callable[..., Harness]
+) -> None:
+    """A server that never answers the bind holds the wait only up to its bound, not for the
+    response timeout; the link goes on trying and binds once the server answers."""
+    sim.hang(None)
+    harness = harness_factory(config_for(sim, response_timeout=2.0))
+    harness.task = asyncio.create_task(harness.link.run())
+    started = time.monotonic()
+    await harness.link.wait_first_attempt(0.2)
+    assert 0.2 <= time.monotonic() - started < 1.5
+    assert harness.link.status.state is LinkState.CONNECTING
+    assert harness.errors[-1] == (None, None)  # the attempt is still waiting for its answer
+    await harness.wait(lambda: ("no_bind_response", None) in harness.errors, timeout=5)
+    sim.clear_faults()
+    await harness.wait(lambda: harness.link.status.bound, timeout=5)
 
 
 async def test_mcon_opens_several_sessions(

@@ -32,9 +32,6 @@ class LinkConfig:
     backoff_cap: float = 60.0
     failover_after: int = 3
     failback_interval: float = 300.0
-    # 0x0D from a server that accepted this login before, this many times in a row: the
-    # password most likely changed -> ask for it (while still retrying).
-    auth_suspect_after: int = 3
 
     def endpoints(self) -> list[Endpoint]:
         """Primary first, then the backup server if there is one."""

@@ -1,9 +1,10 @@
 """The SMPP link: keeps ``connections`` sessions bound.
 
 Reconnect with exponential backoff and jitter, failover to the backup server after repeated
-failures and back once the primary answers again, reauthentication hints (0x0D repeated from
-a server that knew the login), and status callbacks for availability. Each connection is a
-:class:`~.session.Session`; ``probe_bind`` is the config flow's one-off check.
+failures and back once the primary answers again, and a status (bound or not, the last
+failure and its SMPP status) pushed on every change: what to tell a person is decided from it
+by the Home Assistant layer. Each connection is a :class:`~.session.Session`; ``probe_bind``
+is the config flow's one-off check.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import ssl
 import time
 from typing import Any
 
-from ..errors import AuthFailed, BindRefused, CannotConnect, LinkError
+from ..errors import AuthFailed, CannotConnect, LinkError
 from ..message import PartRef
 from ..redact import redact_text
 from .config import Endpoint, LinkConfig
-from .pdu import ESME_RBINDFAIL, QueryResult
+from .pdu import QueryResult
 from .session import PartSource, Session
 
 _LOGGER = logging.getLogger(__name__)
@@ -87,24 +88,19 @@ class Link:
         ssl_context: ssl.SSLContext | None = None,
         deliver_handler: Callable[[bytes], int] | None = None,
         on_status: Callable[[LinkStatus], None] | None = None,
-        on_auth_failed: Callable[[LinkError], None] | None = None,
-        on_bind_error: Callable[[LinkError | None], None] | None = None,
     ) -> None:
-        """Prepare; nothing connects until ``connect_first``/``run``."""
+        """Prepare; nothing connects until ``run``."""
         self.config = config
         self.outbox = outbox
         self.ssl_context = ssl_context
         self.deliver_handler = deliver_handler
         self._on_status = on_status
-        self._on_auth_failed = on_auth_failed
-        self._on_bind_error = on_bind_error
         self._endpoints = config.endpoints()
         self._active = 0
         self._sessions: dict[int, Session] = {}
         self._stopping = False
         self._stop_event = asyncio.Event()
-        self._known_good: set[Endpoint] = set()
-        self._first: Session | None = None
+        self._attempted = asyncio.Event()
         self._connecting: set[Session] = set()
         self._was_bound = False
         self._reported_down = False
@@ -129,29 +125,13 @@ class Link:
         """Live sessions."""
         return list(self._sessions.values())
 
-    async def connect_first(self) -> None:
-        """Bind once (primary, then backup) so setup can tell not-ready from bad password.
-
-        Raises the last LinkError when no server could be bound.
-        """
-        error: LinkError | None = None
-        for index, endpoint in enumerate(self._endpoints):
-            session = self._session(endpoint)
-            try:
-                await session.connect()
-            except AuthFailed:
-                await session.close(unbind=False)
-                raise
-            except LinkError as err:
-                await session.close(unbind=False)
-                error = err
-                continue
-            self._active = index
-            self._first = session
-            self._known_good.add(endpoint)
-            return
-        assert error is not None
-        raise error
+    async def wait_first_attempt(self, timeout: float) -> None:
+        """Return once the first bind attempt has ended (bound, refused or failed), or after
+        ``timeout`` seconds while it still goes on: setup learns of a refused password
+        without waiting for a server that never answers."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._attempted.wait()
 
     async def run(self) -> None:
         """Supervise every connection slot until ``stop``."""
@@ -178,9 +158,6 @@ class Link:
     # --- supervision -------------------------------------------------------------------
     async def _close_all(self, *, unbind: bool) -> None:
         sessions = list(self._sessions.values())
-        if self._first is not None:
-            sessions.append(self._first)
-            self._first = None
         for session in list(self._connecting):
             session.abort()
             session.release()
@@ -201,54 +178,41 @@ class Link:
 
     async def _supervise(self, slot: int) -> None:
         failures = 0
-        suspect = 0
         while not self._stopping:
-            session: Session | None = None
-            if slot == 0 and self._first is not None:
-                session, self._first = self._first, None
-            else:
-                endpoint = self.endpoint
-                if not self.status.bound:
-                    self._set_status(state=LinkState.CONNECTING)
-                session = self._session(endpoint)
-                self._connecting.add(session)
-                try:
-                    await session.connect()
-                except AuthFailed as err:
-                    self._auth_failed(err)
-                    return
-                except LinkError as err:
-                    failures += 1
-                    if isinstance(err, BindRefused):
-                        if err.status == ESME_RBINDFAIL and endpoint in self._known_good:
-                            suspect += 1
-                            if suspect == self.config.auth_suspect_after and self._on_auth_failed:
-                                self._on_auth_failed(err)
-                        if self._on_bind_error:
-                            self._on_bind_error(err)
-                    self._failed(err, failures)
-                    if failures >= self.config.failover_after and len(self._endpoints) > 1:
-                        self._switch_endpoint()
-                        failures = 0
-                    await self._sleep(self._backoff(max(failures, 1)))
-                    continue
-                except Exception as err:
-                    _LOGGER.exception("Unexpected error while binding to %s", endpoint)
-                    failures += 1
-                    self._failed(LinkError("unexpected", error=type(err).__name__), failures)
-                    await self._sleep(self._backoff(failures))
-                    continue
-                finally:
-                    self._connecting.discard(session)
-                    if not session.is_bound:
-                        session.abort()
-                        session.release()
+            endpoint = self.endpoint
+            if not self.status.bound:
+                self._set_status(state=LinkState.CONNECTING)
+            session = self._session(endpoint)
+            self._connecting.add(session)
+            try:
+                await session.connect()
+            except AuthFailed as err:
+                self._auth_failed(err)
+                return
+            except LinkError as err:
+                failures += 1
+                self._failed(err, failures)
+                if failures >= self.config.failover_after and len(self._endpoints) > 1:
+                    self._switch_endpoint()
+                    failures = 0
+                await self._sleep(self._backoff(max(failures, 1)))
+                continue
+            except Exception as err:
+                _LOGGER.exception("Unexpected error while binding to %s", endpoint)
+                failures += 1
+                self._failed(LinkError("unexpected", error=type(err).__name__), failures)
+                await self._sleep(self._backoff(failures))
+                continue
+            finally:
+                self._connecting.discard(session)
+                if not session.is_bound:
+                    session.abort()
+                    session.release()
             if self._stop_requested():
                 await session.close(unbind=True)
                 return
             reason = await self._serve(slot, session)
             failures = 0
-            suspect = 0
             if self._stop_requested():
                 return
             if reason == "failback":
@@ -258,10 +222,7 @@ class Link:
 
     async def _serve(self, slot: int, session: Session) -> str:
         """Run a bound session to its end; keep status and failback in step."""
-        self._known_good.add(session.endpoint)
         self._sessions[slot] = session
-        if self._on_bind_error:
-            self._on_bind_error(None)
         self._bound_changed()
         failback = None
         if not session.endpoint.primary:
@@ -310,8 +271,7 @@ class Link:
             last_error="invalid_auth",
             last_error_status=_status_of(err),
         )
-        if self._on_auth_failed:
-            self._on_auth_failed(err)
+        self._attempted.set()
 
     def _failed(self, err: LinkError, failures: int) -> None:
         message = redact_text(str(err), (self.config.password,))
@@ -323,6 +283,7 @@ class Link:
         self.status.last_error = err.key
         self.status.last_error_status = _status_of(err)
         self._notify()
+        self._attempted.set()
 
     def _bound_changed(self, reason: str | None = None) -> None:
         bound = sum(1 for s in self._sessions.values() if s.is_bound)
@@ -337,6 +298,7 @@ class Link:
             on_backup=not endpoint.primary,
         )
         if bound and not was:
+            self._attempted.set()
             if self._reported_down or self._was_bound:
                 _LOGGER.info("SMPP link to %s is up", endpoint)
             self._reported_down = False
