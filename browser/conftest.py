@@ -122,9 +122,9 @@ def page(context: BrowserContext) -> Page:
 
 
 @pytest.fixture
-def screens(page: Page, demo: LiveDemo) -> Screens:
+def screens(page: Page, demo: LiveDemo, shots: Path) -> Screens:
     """The page with the demo's screens at hand."""
-    return Screens(page, demo)
+    return Screens(page, demo, shots)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

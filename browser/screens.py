@@ -3,6 +3,7 @@ for it, read what a person reads, find raw translation keys."""
 
 from __future__ import annotations
 
+from pathlib import Path
 import re
 from typing import Any
 
@@ -22,10 +23,17 @@ RAW_KEY = re.compile(
 class Screens:
     """A logged-in page of the demo's Home Assistant."""
 
-    def __init__(self, page: Page, demo: LiveDemo) -> None:
+    def __init__(self, page: Page, demo: LiveDemo, shots: Path | None = None) -> None:
         self.page = page
         self.demo = demo
+        self.shots = shots
         page.set_default_timeout(TIMEOUT_MS)
+
+    def picture(self, name: str) -> None:
+        """Keep what the page shows now as `name`.png in the screenshots folder (the README's
+        pictures are taken this way: ``scripts/browser --shots docs/images``)."""
+        if self.shots is not None:
+            self.page.screenshot(path=self.shots / f"{name}.png")
 
     def wait_connected(self) -> None:
         """Until the frontend holds a live connection to Home Assistant."""
