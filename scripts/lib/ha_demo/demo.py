@@ -76,6 +76,7 @@ class Demo:
         """`hass`: the Home Assistant to run (default: this venv's; another venv's runs the
         same demo on another release)."""
         self.hass = hass or this_venvs_hass()
+        self.package = homeassistant_package(self.hass)
         self.config = config
         self.state = state
         self.ports = ports
@@ -83,7 +84,7 @@ class Demo:
         self.throwaway = throwaway
         self.http_port = ports.http
         self.children: list[Child] = []
-        self.fresh = prepare_config(config)
+        self.fresh = prepare_config(config, self.package)
         point_entries_at(config, ports.smpp, self.api_url)
 
     @property
@@ -106,7 +107,7 @@ class Demo:
         demo's options on a new folder: (the owner's client, the simulator's, the entry id)."""
         simulator = start_simulator(self.state, self.ports.smpp, self.ports.control, self.ports.api)
         self.children.append(simulator)
-        in_storage = http_settings_in_storage(homeassistant_package(self.hass))
+        in_storage = http_settings_in_storage(self.package)
         if self.throwaway or in_storage:
             write_http_config(self.config, self.http_port, self.host, in_storage=in_storage)
         else:
