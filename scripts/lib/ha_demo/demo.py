@@ -72,9 +72,11 @@ class Demo:
         host: str,
         throwaway: bool,
         hass: Path | None = None,
+        receipt_delay: float = 0.0,
     ) -> None:
         """`hass`: the Home Assistant to run (default: this venv's; another venv's runs the
-        same demo on another release)."""
+        same demo on another release). `receipt_delay`: seconds from a message accepted to
+        the simulator's delivery report (a test may send another report first)."""
         self.hass = hass or this_venvs_hass()
         self.package = homeassistant_package(self.hass)
         self.config = config
@@ -82,6 +84,7 @@ class Demo:
         self.ports = ports
         self.host = host
         self.throwaway = throwaway
+        self.receipt_delay = receipt_delay
         self.http_port = ports.http
         self.children: list[Child] = []
         self.fresh = prepare_config(config, self.package)
@@ -105,7 +108,13 @@ class Demo:
     ) -> tuple[HomeAssistantClient, SimulatorControl, str]:
         """Start both and log the owner in, onboarding first and adding the account with the
         demo's options on a new folder: (the owner's client, the simulator's, the entry id)."""
-        simulator = start_simulator(self.state, self.ports.smpp, self.ports.control, self.ports.api)
+        simulator = start_simulator(
+            self.state,
+            self.ports.smpp,
+            self.ports.control,
+            self.ports.api,
+            self.receipt_delay,
+        )
         self.children.append(simulator)
         in_storage = http_settings_in_storage(self.package)
         if self.throwaway or in_storage:
