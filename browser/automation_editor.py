@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Locator
+from playwright.sync_api import Locator, TimeoutError as PlaywrightTimeoutError
 
 from browser.screens import Screens
 
@@ -115,10 +115,17 @@ class AutomationEditor:
         dialog.locator("input").first.fill(alias)
         dialog.get_by_role("button", name="Rename").click()
         self.page.get_by_role("button", name="Save").click()
-        self.page.wait_for_function(
-            """([id, alias]) => Object.values(document.querySelector('home-assistant').hass.states)
-                .some((s) => s.entity_id.startsWith('automation.') && s.attributes.id === id
+        try:
+            self.page.wait_for_function(
+                """([id, alias]) => Object.values(
+                    document.querySelector('home-assistant').hass.states
+                ).some((s) => s.entity_id.startsWith('automation.') && s.attributes.id === id
                     && s.attributes.friendly_name === alias)""",
-            arg=[automation_id, alias],
-        )
+                arg=[automation_id, alias],
+            )
+        except PlaywrightTimeoutError:
+            raise AssertionError(
+                f"saved as {automation_id}, but no automation {alias!r} runs: does"
+                " configuration.yaml include automations.yaml?"
+            ) from None
         return automation_id
