@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.smscentre.smsc import outbox as outbox_module, rules, tracker
+from custom_components.smscentre.smsc import rules, tracker
 from custom_components.smscentre.smsc.errors import SmscError
 from custom_components.smscentre.smsc.message import (
     MessageSpec,
@@ -29,7 +29,8 @@ from custom_components.smscentre.smsc.message import (
     Priority,
     new_local_id,
 )
-from custom_components.smscentre.smsc.outbox import Outbox, status_name
+from custom_components.smscentre.smsc.outbox import Outbox, machine, retry, snapshot, wakeup
+from custom_components.smscentre.smsc.outbox.retry import status_name
 
 OK, SYSERR, QFULL, INVDST, SUBMITFAIL, THROTTLED = 0x00, 0x08, 0x14, 0x0B, 0x45, 0x58
 
@@ -695,8 +696,7 @@ def stored_entries(box: Outbox) -> dict[str, dict[str, Any]]:
     data = json.loads(json.dumps(box.snapshot()))
     assert data["version"] == 2
     return {
-        entry[0]: dict(zip(outbox_module._ENTRY_FIELDS, entry, strict=True))
-        for entry in data["messages"]
+        entry[0]: dict(zip(snapshot.ENTRY_FIELDS, entry, strict=True)) for entry in data["messages"]
     }
 
 
@@ -733,7 +733,7 @@ async def test_load_skips_known_malformed_and_unknown_versions() -> None:
     data = json.loads(json.dumps(box.snapshot()))
     good = data["messages"][0]
     assert isinstance(good, list)
-    named = dict(zip(outbox_module._ENTRY_FIELDS, good, strict=True))
+    named = dict(zip(snapshot.ENTRY_FIELDS, good, strict=True))
 
     def entry(**changes: Any) -> list[Any]:
         return list({**named, **changes}.values())
@@ -1116,7 +1116,7 @@ async def _steps_per_part(queued: int) -> float:
     box.add([msg(1 + i % 3) for i in range(queued)])
     flying = deque([await box.next_part() for _ in range(box.window)])  # a full window
     batch = [msg(1 + i % 3) for i in range(1000)]
-    with count_steps(outbox_module) as steps:
+    with count_steps(machine, retry, wakeup) as steps:
         box.add(batch)
         for i in range(2000):
             ref = flying.popleft()
