@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from custom_components.smscentre.smsc.message import OutboundMessage
-from custom_components.smscentre.smsc.outbox.retry import status_name
+from custom_components.smscentre.smsc.outbox.retry import SAFE_RETRY_CAP, RetryPolicy, status_name
 
 from .test_outbox import INVDST, OK, QFULL, SUBMITFAIL, SYSERR, THROTTLED, FakeTime, make, msg
 
@@ -148,3 +150,23 @@ async def test_status_names() -> None:
     assert status_name(0x0B) == "invalid_destination_address"
     assert status_name(0x58) == "throttled"
     assert status_name(0x411) == "status_0x00000411"
+
+
+def test_long_messages_and_uncertain_parts_wait_at_most_the_safe_cap() -> None:
+    """A part of a long message (all parts within a minute) or an uncertain part (a resend
+    within the provider's one-minute duplicate rule) waits at most ``SAFE_RETRY_CAP``."""
+    policy = RetryPolicy(base=1.0, cap=60.0, jitter=lambda: 1.0)
+
+    def tried(parts: int, *, uncertain: int = 0) -> OutboundMessage:
+        message = msg(parts)
+        message.part_attempts = bytearray([6] * parts)  # 32 s by the backoff alone
+        message.uncertain = bytearray([uncertain] * parts)
+        return message
+
+    assert policy.delay(tried(1), 0) == 32.0
+    assert policy.delay(tried(2), 1) == SAFE_RETRY_CAP
+    assert policy.delay(tried(1, uncertain=1), 0) == SAFE_RETRY_CAP
+    assert not policy.gives_up(tried(1), 0)
+    assert RetryPolicy(max_attempts=6).gives_up(tried(1), 0)
+    with pytest.raises(ValueError, match="max_attempts"):
+        RetryPolicy(max_attempts=256)
