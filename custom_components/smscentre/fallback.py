@@ -37,7 +37,7 @@ from .smsc.http.errors import ApiDuplicate, ApiError
 from .smsc.http.provider import http_channels
 from .smsc.http.request import client_id_for, message_text
 from .smsc.message import OutboundMessage
-from .smsc.outbox import Outbox, http_attempts
+from .smsc.outbox import HttpHandover, Outbox, http_attempts
 from .smsc.prepare import FLASH_CLASS_0
 from .smsc.ratelimit import MARGIN, RateLimiter
 from .smsc.smpp.link import LinkStatus
@@ -82,6 +82,7 @@ class HttpFallback:
         self._entry = entry
         self._api = api
         self._outbox = outbox
+        self._handover = HttpHandover(outbox)
         self.after = after
         self._limiter = RateLimiter(rate, margin=MARGIN)  # as the SMPP sender keeps it
         self._on_counters = on_counters
@@ -157,7 +158,7 @@ class HttpFallback:
                 if self._delay() is not None:  # SMPP came back meanwhile: it takes over
                     slots.release()
                     continue
-                message = self._outbox.take_for_http(self._accepts, on_skip=self._skipped)
+                message = self._handover.take(self._accepts, on_skip=self._skipped)
                 if message is None:  # nothing sent: the limiter counts nothing
                     slots.release()
                     await self._wake.wait()
@@ -212,30 +213,30 @@ class HttpFallback:
                 flash=bool(message.data_coding & FLASH_CLASS_0),
             )
         except asyncio.CancelledError:
-            self._outbox.http_return(message, maybe_sent=True)
+            self._handover.give_back(message, maybe_sent=True)
             raise
         except ApiDuplicate as err:
             if retried:  # our own earlier request: it went
                 self._sent(message, client_id)
             else:  # too many requests
-                self._outbox.http_return(message, maybe_sent=False)
+                self._handover.give_back(message, maybe_sent=False)
                 self._paused(err)
         except ApiError as err:
             if err.message_fault:
                 self._failed(message, err)
             else:
-                self._outbox.http_return(message, maybe_sent=err.maybe_sent)
+                self._handover.give_back(message, maybe_sent=err.maybe_sent)
                 self._paused(err)
         except SmscError as err:  # not the channel's text: never expected; SMPP keeps it
             _LOGGER.error("Message %s cannot go over HTTP: %s", message.local_id, err)
-            self._outbox.http_return(message, maybe_sent=False)
+            self._handover.give_back(message, maybe_sent=False)
             self._paused(err)
         else:
             self._sent(message, sent.message_id)
 
     # --- outcomes ----------------------------------------------------------------------
     def _sent(self, message: OutboundMessage, message_id: str) -> None:
-        self._outbox.http_sent(message, message_id)
+        self._handover.sent(message, message_id)
         self.sent_total += 1
         self._episode_counts[0] += 1
         self._pause = FIRST_PAUSE
@@ -243,7 +244,7 @@ class HttpFallback:
 
     def _failed(self, message: OutboundMessage, err: ApiError) -> None:
         code = err.code if isinstance(err.code, int) else None
-        self._outbox.http_failed(message, err.key, code)
+        self._handover.failed(message, err.key, code)
         self.failed_total += 1
         self._episode_counts[1] += 1
         self._fire(

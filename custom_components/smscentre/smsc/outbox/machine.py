@@ -1,9 +1,11 @@
-"""The outbox: priority queue, window, speed limit and retry policy of outgoing SUBMIT_SMs.
+"""The outbox: priority queue, window and speed limit of outgoing SUBMIT_SMs; their outcomes.
 
 aiosmpplib has no window and no retry, so both live here. The actions ``enqueue()`` message
 specs (``prepare.py`` builds them) and follow ``on_done``; the link pulls the parts that may
 go with ``await next_part()`` / ``next_part_nowait()``, sends one SUBMIT_SM for each and
-reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``.
+reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``. What an answer
+means and when a part goes again is the retry policy (:mod:`.retry`); the persisted image
+is :mod:`.snapshot`; the HTTP fallback takes whole messages through :mod:`.handover`.
 
 Order
     URGENT before NORMAL; first in, first out within a priority. Once the first part of a
@@ -16,32 +18,20 @@ Flow control
     At most ``window`` parts await a response. At most ``throughput`` SUBMIT_SMs in any sliding
     second (``None`` = no limit), spread on a schedule that makes up a late wake-up instead of
     losing it; after ESME_RTHROTTLED the rate is halved (at most once a second, down to 1/32)
-    and recovers by half again every 2 s without throttling: see :mod:`.ratelimit`. When the
-    rate holds parts back, the link's sender waits once (one timer) and then takes every part
-    that fell due meanwhile.
+    and recovers by half again every 2 s without throttling: see :mod:`..ratelimit`. When the
+    rate holds parts back, the link's sender waits once (:mod:`.wakeup`).
 
-Retry policy
-    - 0x00 (ESME_ROK): the part is accepted; its message id is kept. When every part of a
-      message is accepted the message is ``sent``.
-    - Retried with backoff: 0x58 ESME_RTHROTTLED (the rate also slows down), 0x14
-      ESME_RMSGQFUL, 0x08 ESME_RSYSERR, 0x64 ESME_RX_T_APPN, and a SUBMIT_SM without response
-      in time (``on_timeout``). The delay grows exponentially from ``retry_base`` to
-      ``retry_cap`` seconds with jitter (between half and all of ``retry_base * 2 **
-      (attempts - 1)``), but is at most 10 s for a part of a long message (one minute for all
-      parts) and for a part whose earlier attempt is uncertain (so the resend falls within
-      the provider's one-minute duplicate rule, see below).
-    - Link lost (``on_link_lost``): every part awaiting a response goes back to the head of
-      its queue at once, in its original order, to go out after the link is back.
-    - Any other status (e.g. 0x0B invalid destination, 0x45 submit failed): the message fails
-      at once, with ``error_status`` and a short English ``error`` name; it is not retried.
-    - Never twice: an attempt that timed out or was cut by a lost link is *uncertain*: the
-      SMSC may have accepted it. The part is resent; the provider refuses an identical
-      request within one minute with 0x45, so if the resend of an uncertain part is answered
-      0x45, the earlier attempt was accepted: the part counts as sent, with message id
-      ``None``, and the message is flagged ``duplicate_suppressed``. A success that arrives
-      late for a timed-out attempt is kept too, and the queued resend is dropped.
-    - A part that needed ``max_attempts`` SUBMIT_SMs without success fails the message with
-      ``error = "too_many_attempts"``.
+Outcomes
+    - Accepted: the part's message id is kept; when every part of a message is accepted the
+      message is ``sent``.
+    - Refused: the retry policy says whether the part goes again after its delay, counts as
+      sent (0x45 to an uncertain part) or fails its message.
+    - No response in time (``on_timeout``): the attempt is *uncertain* (the SMSC may have
+      accepted it) and the part is retried. A success that arrives late for it is kept, and
+      the queued resend is dropped.
+    - Link lost (``on_link_lost``): every part awaiting a response is uncertain and goes back
+      to the head of its queue at once, in its original order, to go out after the link is
+      back.
     - When a message fails, its remaining queued parts are dropped.
 
 Two ways in
@@ -53,35 +43,14 @@ Two ways in
     heap). A spec becomes an ``OutboundMessage`` when its first part goes (or on ``get()``);
     follow it with ``on_done``.
 
-Persistence
-    ``snapshot()`` holds every message not yet sent or failed, with the progress of each part;
-    parts awaiting a response are stored as uncertain. A snapshot taken after ``close()`` is
-    marked clean; any other (the process died after it) is restored with every part
-    uncertain, since parts may have gone after it. ``on_change`` fires after each batch of
-    changes; the caller coalesces saving (the Home Assistant layer's ``CoalescedSave``).
-    ``restore()`` / ``load()`` rebuild the queue after a restart. The futures of ``add()`` do
-    not survive a restart: use ``on_done`` for restored messages.
-
-HTTP hand-over (the HTTP fallback)
-    ``take_for_http()`` takes out of the queue the first message, urgent first, no part of
-    which ever went over SMPP, and marks each part as one more attempt over HTTP (its id reads
-    ``http:<n>`` and it is uncertain until the answer: a snapshot taken meanwhile keeps it so).
-    The caller then reports ``http_sent()``, ``http_failed()`` (the API refused the message
-    itself) or ``http_return()`` (not sent: back to the head of its queue; with
-    ``maybe_sent`` it stays uncertain, so SMPP's 0x45 counts as sent and the HTTP side checks
-    the status before trying again). A message with any SMPP attempt is never taken, nor one
-    SMPP already tried after an HTTP attempt. A taken message is in no queue: SMPP cannot send
-    it meanwhile.
-
 Everything per part is O(1) (a retry is O(log n) in the delay heap): deques per priority,
 a heap of delayed retries, a dict of parts awaiting a response. ``snapshot()`` and
-``on_link_lost()`` are O(n); ``take_for_http()`` looks at most at ``HTTP_SCAN`` entries.
+``on_link_lost()`` are O(n); ``take_first()`` looks at most at ``scan`` entries.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 import heapq
@@ -90,163 +59,38 @@ import random
 import time
 from typing import Any
 
-from .errors import SmscError
-from .message import (
+from ..errors import SmscError
+from ..message import (
     FINISHED_STATES,
-    HTTP_MARK,
-    SPEC_CHANNEL,
     SPEC_CREATED,
     SPEC_ID,
     SPEC_PARTS,
     SPEC_PRIORITY,
-    SPEC_RECIPIENT,
     STATE_FAILED,
-    STATE_QUEUED,
     STATE_SENDING,
     STATE_SENT,
-    VIA_HTTP,
     MessageSpec,
     OutboundMessage,
     PartRef,
     Priority,
 )
-from .ratelimit import RateLimiter
+from ..ratelimit import RateLimiter
+from .retry import (
+    ERROR_TIMEOUT,
+    ERROR_TOO_MANY_ATTEMPTS,
+    RETRYABLE,
+    STATUS_OK,
+    STATUS_THROTTLED,
+    RetryPolicy,
+    accepted_before,
+    status_name,
+)
+from .snapshot import read_snapshot, take_snapshot
+from .wakeup import Wakeup
 
 _LOGGER = logging.getLogger(__name__)
 
-# Version 2 stores each message as an array in ``_ENTRY_FIELDS`` order (tuples when built:
-# never tracked by the cyclic garbage collector); version 1 as an object with those keys.
-SNAPSHOT_VERSION = 2
-_ENTRY_FIELDS = (
-    *("id", "to", "ch", "pr", "src", "dc", "esm", "parts", "rd", "at"),  # the spec (parts base64)
-    *("ids", "ack", "unc", "att", "dup"),  # the progress of each part, duplicate suppressed
-)
-
-STATUS_OK = 0x00
-STATUS_SUBMIT_FAILED = 0x45  # also the provider's answer to a duplicate within one minute
-
-# Retried with backoff.
-RETRYABLE: dict[int, str] = {
-    0x08: "system_error",  # ESME_RSYSERR
-    0x14: "message_queue_full",  # ESME_RMSGQFUL
-    0x58: "throttled",  # ESME_RTHROTTLED
-    0x64: "temporary_application_error",  # ESME_RX_T_APPN
-}
-STATUS_THROTTLED = 0x58
-
-# Permanent: the message fails at once.
-STATUS_NAMES: dict[int, str] = {
-    0x01: "invalid_message_length",  # ESME_RINVMSGLEN
-    0x02: "invalid_command_length",  # ESME_RINVCMDLEN
-    0x03: "invalid_command_id",  # ESME_RINVCMDID
-    0x04: "incorrect_bind_status",  # ESME_RINVBNDSTS
-    0x05: "already_bound",  # ESME_RALYBND
-    0x06: "invalid_priority_flag",  # ESME_RINVPRTFLG
-    0x07: "invalid_registered_delivery",  # ESME_RINVREGDLVFLG
-    0x0A: "invalid_source_address",  # ESME_RINVSRCADR
-    0x0B: "invalid_destination_address",  # ESME_RINVDSTADR
-    0x0C: "invalid_message_id",  # ESME_RINVMSGID
-    0x0D: "bind_failed",  # ESME_RBINDFAIL
-    0x0E: "invalid_password",  # ESME_RINVPASWD
-    0x0F: "invalid_system_id",  # ESME_RINVSYSID
-    0x15: "invalid_service_type",  # ESME_RINVSERTYP
-    0x33: "invalid_number_of_destinations",  # ESME_RINVNUMDESTS
-    0x40: "invalid_destination_flag",  # ESME_RINVDESTFLAG
-    0x43: "invalid_esm_class",  # ESME_RINVESMCLASS
-    0x45: "submit_failed",  # ESME_RSUBMITFAIL
-    0x48: "invalid_source_ton",  # ESME_RINVSRCTON
-    0x49: "invalid_source_npi",  # ESME_RINVSRCNPI
-    0x50: "invalid_destination_ton",  # ESME_RINVDSTTON
-    0x51: "invalid_destination_npi",  # ESME_RINVDSTNPI
-    0x53: "invalid_system_type",  # ESME_RINVSYSTYP
-    0x55: "invalid_number_of_messages",  # ESME_RINVNUMMSGS
-    0x61: "invalid_scheduled_time",  # ESME_RINVSCHED
-    0x62: "invalid_validity_period",  # ESME_RINVEXPIRY
-    0x63: "predefined_message_not_found",  # ESME_RINVDFTMSGID
-    0x65: "permanent_application_error",  # ESME_RX_P_APPN
-    0x66: "rejected_by_application",  # ESME_RX_R_APPN
-    0xC0: "invalid_optional_parameters",  # ESME_RINVOPTPARSTREAM
-    0xC1: "optional_parameter_not_allowed",  # ESME_ROPTPARNOTALLWD
-    0xC2: "invalid_parameter_length",  # ESME_RINVPARLEN
-    0xC3: "missing_optional_parameter",  # ESME_RMISSINGOPTPARAM
-    0xC4: "invalid_optional_parameter_value",  # ESME_RINVOPTPARAMVAL
-    0xFE: "delivery_failure",  # ESME_RDELIVERYFAILURE
-    0xFF: "unknown_error",  # ESME_RUNKNOWNERR
-}
-ERROR_TIMEOUT = "timeout"
-ERROR_LINK_LOST = "link_lost"
-ERROR_TOO_MANY_ATTEMPTS = "too_many_attempts"
-
-SAFE_RETRY_CAP = 10.0  # s; long messages and uncertain parts (the provider's one-minute rules)
 LATE_TOKENS = 10_000  # timed-out attempts whose late success we still accept
-HTTP_SCAN = 1_000  # queue entries take_for_http looks at, at most
-
-
-def status_name(status: int) -> str:
-    """Return a short English name of an SMPP command_status."""
-    return RETRYABLE.get(status) or STATUS_NAMES.get(status) or f"status_0x{status:08X}"
-
-
-def _spec_entry(
-    spec: MessageSpec, encoded: dict[int, tuple[str, ...]], flying: bool
-) -> tuple[Any, ...]:
-    """The snapshot entry of a message not tried yet or (``flying``) a single part on its
-    first attempt, which may be accepted (``encoded`` caches base64 parts by ``id``)."""
-    local_id, recipient, channel, priority, source, coding, esm, parts, rd, at = spec
-    texts = encoded.get(id(parts))
-    if texts is None:
-        texts = encoded[id(parts)] = tuple([base64.b64encode(p).decode("ascii") for p in parts])
-    zeros = (0,) * len(parts)
-    tried = (1,) if flying else zeros
-    return (
-        *(local_id, recipient, channel, priority, source, coding, esm, texts, rd, at),
-        *((None,) * len(parts), zeros, tried, tried, False),
-    )
-
-
-def http_attempts(message: OutboundMessage) -> int:
-    """Attempts of a message's first part that went over HTTP (marked ``http:<n>``)."""
-    mark = message.message_ids[0] if message.message_ids else None
-    if mark is None or not mark.startswith(HTTP_MARK):
-        return 0
-    count = mark[len(HTTP_MARK) :]
-    return int(count) if count.isdigit() else 0
-
-
-def _never_smpp(message: OutboundMessage) -> bool:
-    """No part went over SMPP: every attempt of every part was over HTTP (none acked)."""
-    if message.acked and any(message.acked):
-        return False
-    count = http_attempts(message)
-    if not count and any(message.uncertain):
-        return False  # restored after a crash: it may have gone over SMPP since the snapshot
-    mark = f"{HTTP_MARK}{count}" if count else None
-    return all(
-        attempts == count and message.message_ids[index] == mark
-        for index, attempts in enumerate(message.part_attempts)
-    )
-
-
-def _mark_http(message: OutboundMessage) -> None:
-    """One more attempt of every part, over HTTP; uncertain until its answer."""
-    count = http_attempts(message) + 1
-    for index in range(len(message.parts)):
-        message.part_attempts[index] = min(255, count)
-        message.message_ids[index] = f"{HTTP_MARK}{count}"
-        message.uncertain[index] = 1
-    message.attempts = max(message.attempts, min(255, count))
-    message.state = STATE_SENDING
-
-
-def _unmark_http(message: OutboundMessage) -> None:
-    """Undo the last HTTP attempt (it cannot have reached the provider)."""
-    count = http_attempts(message) - 1
-    for index in range(len(message.parts)):
-        message.part_attempts[index] = max(0, count)
-        message.message_ids[index] = f"{HTTP_MARK}{count}" if count > 0 else None
-        message.uncertain[index] = 1 if count > 0 else 0
-    message.attempts = max(0, count)
-    message.state = STATE_SENDING if count > 0 else STATE_QUEUED
 
 
 class _Job:
@@ -270,7 +114,7 @@ type _Entry = OutboundMessage | _Job | MessageSpec
 
 
 class Outbox:
-    """Priority queue + window + rate limit + retry policy of outgoing parts."""
+    """Priority queue + window + rate limit of outgoing parts; what became of each."""
 
     def __init__(
         self,
@@ -291,26 +135,23 @@ class Outbox:
         """Start empty.
 
         ``clock`` measures intervals (rate, backoff); ``wall_clock`` stamps messages;
-        ``jitter`` returns a number in [0, 1); ``sleep`` waits on ``clock`` (tests pass one
-        that advances a fake clock). ``rate_margin`` lengthens the second the rate is counted
-        in, for the network's delay jitter (:mod:`.ratelimit`; the integration passes
+        ``max_attempts``, ``retry_base``, ``retry_cap`` and ``jitter`` are the retry policy's
+        (:mod:`.retry`); ``sleep`` waits on ``clock`` (tests pass one that advances a fake
+        clock). ``rate_margin`` lengthens the second the rate is counted in, for the
+        network's delay jitter (:mod:`..ratelimit`; the integration passes
         ``ratelimit.MARGIN``, 0 counts exact seconds).
         """
         if window < 1:
             raise ValueError("window must be at least 1")
-        if not 1 <= max_attempts <= 255:
-            raise ValueError("max_attempts must be 1..255")  # counted in a bytearray
+        self._policy = RetryPolicy(
+            max_attempts=max_attempts, base=retry_base, cap=retry_cap, jitter=jitter
+        )
         self.window = window
         self._limiter = RateLimiter(throughput, margin=rate_margin)
         self.on_change = on_change
         self.on_done = on_done
-        self.max_attempts = max_attempts
-        self.retry_base = retry_base
-        self.retry_cap = retry_cap
         self._clock = clock
         self._wall_clock = wall_clock
-        self._jitter = jitter
-        self._sleep = sleep
         self._queues: tuple[deque[_Entry], deque[_Entry]] = (deque(), deque())
         self._delayed: list[tuple[float, int, OutboundMessage, int]] = []  # (due, seq, msg, i)
         self._seq = 0
@@ -322,7 +163,8 @@ class Outbox:
         # local_id -> not finished, in add order (a spec until its first part goes)
         self._active: dict[str, OutboundMessage | MessageSpec] = {}
         self._futures: dict[str, asyncio.Future[OutboundMessage]] = {}
-        self._waiters: set[asyncio.Future[None]] = set()
+        self._wakeup = Wakeup(sleep)
+        self._wake = self._wakeup.wake  # bound once: called for every part
         self._next_token = 1
         self._closed = False
         self.sent_total = 0
@@ -468,7 +310,7 @@ class Outbox:
             ref, delay = self._take()
             if ref is not None:
                 return ref
-            await self._wait(delay)
+            await self._wakeup.wait(delay)
 
     def next_part_nowait(self) -> PartRef | None:
         """Return a part if one may go right now (as ``next_part``), else None.
@@ -519,7 +361,7 @@ class Outbox:
             return
         if status == STATUS_OK:
             self._accept(message, ref.index, message_id)
-        elif status == STATUS_SUBMIT_FAILED and message.uncertain[ref.index]:
+        elif accepted_before(status, message.uncertain[ref.index]):
             self._accept(message, ref.index, None)
         elif status in RETRYABLE:
             if status == STATUS_THROTTLED:
@@ -565,7 +407,7 @@ class Outbox:
             if message.state in FINISHED_STATES or message.acked[index]:
                 continue
             message.uncertain[index] = 1
-            if message.part_attempts[index] >= self.max_attempts:
+            if self._policy.gives_up(message, index):
                 self._fail(message, ERROR_TOO_MANY_ATTEMPTS, None)
                 continue
             self.retries_total += 1
@@ -581,23 +423,19 @@ class Outbox:
         self._changed()
         self._wake()
 
-    # ----------------------------------------------------------------- HTTP hand-over
+    # ----------------------------------------------------------------- whole messages
+    # what the HTTP hand-over (handover.py) takes out of the queues and reports back
 
-    def take_for_http(
-        self,
-        accept: Callable[[str], bool],
-        *,
-        on_skip: Callable[[str, str, str], None] | None = None,
-        scan: int = HTTP_SCAN,
+    def take_first(
+        self, wanted: Callable[[OutboundMessage | MessageSpec], bool], scan: int
     ) -> OutboundMessage | None:
-        """Take the first queued message (urgent first) that never went over SMPP and whose
-        channel ``accept`` takes; None when there is none (see the module docstring).
+        """Take out of its queue the first unfinished message ``wanted`` picks, urgent first,
+        among the first ``scan`` entries; None if none.
 
-        ``on_skip(local_id, channel, recipient)`` hears of each such message whose channel
-        ``accept`` refuses: it stays queued for SMPP.
+        ``wanted`` gets the message, or its spec while none is built; the message taken is
+        built now if need be. It is in no queue until ``put_back()``; its progress is the
+        caller's, told with ``changed()``.
         """
-        if self._closed:
-            return None
         active = self._active
         looked = 0
         for queue in self._queues:
@@ -605,71 +443,49 @@ class Outbox:
                 looked += 1
                 if looked > scan:
                     return None
-                spec: MessageSpec | None = None
+                candidate: OutboundMessage | MessageSpec
                 if isinstance(entry, tuple):
                     current = active.get(entry[SPEC_ID])
-                    if current is entry:
-                        spec = entry
-                        message = None
-                    elif current is None or isinstance(current, tuple):
+                    if current is None or (isinstance(current, tuple) and current is not entry):
                         continue
-                    else:
-                        message = current
+                    candidate = current  # the spec itself, or the message get() built of it
                 else:
-                    message = entry.message if isinstance(entry, _Job) else entry
-                if message is not None:
-                    if message.state in FINISHED_STATES or not _never_smpp(message):
-                        continue
-                    spec = message.spec or message.to_spec()
-                assert spec is not None
-                if not accept(spec[SPEC_CHANNEL]):
-                    if on_skip is not None:
-                        on_skip(spec[SPEC_ID], spec[SPEC_CHANNEL], spec[SPEC_RECIPIENT])
+                    candidate = entry.message if isinstance(entry, _Job) else entry
+                if not isinstance(candidate, tuple) and candidate.state in FINISHED_STATES:
                     continue
-                del queue[position]
-                if message is None:
-                    message = self._materialize(spec)
-                _mark_http(message)
-                self._changed()
-                return message
+                if wanted(candidate):
+                    del queue[position]
+                    if isinstance(candidate, tuple):
+                        return self._materialize(candidate)
+                    return candidate
         return None
 
-    def http_sent(self, message: OutboundMessage, message_id: str) -> None:
-        """The HTTP API accepted a taken message: every part is sent, with its id."""
-        if message.state in FINISHED_STATES:
-            return
-        for index in range(len(message.parts)):
-            message.acked[index] = 1
-            message.uncertain[index] = 0
-            message.message_ids[index] = message_id
-        message.remaining = 0
-        message.state = STATE_SENT
-        message.via = VIA_HTTP
-        self.sent_total += 1
-        self._finish(message)
-        self._changed()
+    def holds(self, message: OutboundMessage) -> bool:
+        """Whether a message is unfinished and still this outbox's to finish."""
+        return message.state not in FINISHED_STATES and message.local_id in self._active
 
-    def http_failed(self, message: OutboundMessage, error: str, status: int | None) -> None:
-        """The HTTP API refused a taken message itself (a bad number...): it fails."""
-        if message.state in FINISHED_STATES:
-            return
-        message.via = VIA_HTTP
-        self._fail(message, error, status)
-        self._changed()
-
-    def http_return(self, message: OutboundMessage, *, maybe_sent: bool) -> None:
-        """A taken message was not sent over HTTP: back to the head of its queue.
-
-        Unless ``maybe_sent`` (no answer after the request went), the attempt is undone.
-        """
-        if message.state in FINISHED_STATES or message.local_id not in self._active:
-            return
-        if not maybe_sent:
-            _unmark_http(message)
+    def put_back(self, message: OutboundMessage) -> None:
+        """Queue a taken message's parts not yet accepted at the head of its queue."""
         todo = [i for i, acked in enumerate(message.acked) if not acked]
         self._queues[message.priority].appendleft(_Job(message, todo))
         self._changed()
         self._wake()
+
+    def finish_sent(self, message: OutboundMessage) -> None:
+        """A taken message whose every part was accepted another way is sent."""
+        message.state = STATE_SENT
+        self.sent_total += 1
+        self._finish(message)
+        self._changed()
+
+    def finish_failed(self, message: OutboundMessage, error: str, status: int | None) -> None:
+        """A taken message refused another way fails."""
+        self._fail(message, error, status)
+        self._changed()
+
+    def changed(self) -> None:
+        """Tell ``on_change`` that the progress of a taken message changed."""
+        self._changed()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -679,119 +495,48 @@ class Outbox:
         Unfinished messages stay in ``snapshot()`` for the next start.
         """
         self._closed = True
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.cancel()
-        self._waiters.clear()
+        self._wakeup.cancel()
         for future in self._futures.values():
             if not future.done():
                 future.cancel()
         self._futures.clear()
 
     def snapshot(self) -> dict[str, Any]:
-        """Return a JSON-able image of every unfinished message (O(n), a few µs each).
-
-        Each message is a tuple of strings and numbers in ``_ENTRY_FIELDS`` order, so the
-        image of a large backlog, alive while it is written in the executor, is not tracked
-        by the garbage collector. A message object keeps the unchanging part of its entry;
-        the parts of a request's specs are encoded once per snapshot.
-        """
-        in_flight: dict[int, set[int]] = {}
-        for ref in self._pending.values():
-            if not isinstance(ref, tuple):
-                in_flight.setdefault(id(ref.message), set()).add(ref.index)
-        flying = self._flying  # specs on their first attempt: stored as tried and uncertain
-        messages: list[Any] = []
-        append = messages.append
-        encoded: dict[int, tuple[str, ...]] = {}  # id(parts) -> base64; a request shares parts
-        for message in self._active.values():
-            if isinstance(message, tuple):
-                # built anew each time: a spec has nowhere to keep it
-                append(_spec_entry(message, encoded, message[SPEC_ID] in flying))
-                continue
-            stored = message.stored
-            if stored is None:
-                spec = message.spec
-                if spec is None:
-                    spec = message.spec = message.to_spec()
-                stored = message.stored = _spec_entry(spec, encoded, False)
-            if not message.attempts:
-                append(stored)  # shared, never mutated: nothing to copy
-                continue
-            sent = in_flight.get(id(message))
-            if sent is None:
-                uncertain = tuple(message.uncertain)
-            else:
-                uncertain = tuple([int(f or i in sent) for i, f in enumerate(message.uncertain)])
-            append(
-                (
-                    *stored[:10],
-                    tuple(message.message_ids),
-                    tuple(message.acked),
-                    uncertain,
-                    tuple(message.part_attempts),
-                    message.duplicate_suppressed,
-                )
-            )
-        return {
-            "version": SNAPSHOT_VERSION,
-            # written after close(): a graceful stop; any other snapshot may be followed by
-            # sends it does not show (see load)
-            "clean": self._closed,
-            "sent_total": self.sent_total,
-            "failed_total": self.failed_total,
-            "messages": messages,
-        }
+        """Return a JSON-able image of every unfinished message (see :mod:`.snapshot`)."""
+        return take_snapshot(
+            self._active.values(),
+            self._pending.values(),
+            self._flying,
+            clean=self._closed,
+            sent_total=self.sent_total,
+            failed_total=self.failed_total,
+        )
 
     def load(self, snapshot: Mapping[str, Any] | None) -> int:
         """Queue the messages of a ``snapshot()``; return how many were queued.
 
-        Messages already queued (same local id) are skipped; malformed entries are logged
-        and skipped. A snapshot that is not one at all (an unknown version, counters or a
-        message list of the wrong type) raises ValueError or TypeError before anything is
-        changed: its caller moves the file aside rather than overwrite it at the next save.
-
-        A snapshot not written at a graceful stop (the process died) may predate sends: every
-        part it holds is then restored as uncertain, so that a resend the provider refuses
-        as a duplicate (0x45) counts as sent rather than failed (see the retry policy).
+        Messages already queued (same local id) are skipped. A snapshot that is not one at
+        all raises before anything is changed (see :mod:`.snapshot`).
         """
-        if not snapshot:
-            return 0
-        if snapshot.get("version") not in (1, SNAPSHOT_VERSION):
-            raise ValueError(f"outbox snapshot of unknown version {snapshot.get('version')!r}")
-        sent_total = int(snapshot.get("sent_total") or 0)
-        failed_total = int(snapshot.get("failed_total") or 0)
-        items = snapshot.get("messages") or []
-        if not isinstance(items, list):
-            raise TypeError("the outbox snapshot's messages are not a list")
-        self.sent_total = max(self.sent_total, sent_total)
-        self.failed_total = max(self.failed_total, failed_total)
-        clean = snapshot.get("clean") is True
-        loaded = skipped = 0
-        for item in items:
-            try:
-                message = self._message_from(item)
-            except (KeyError, TypeError, ValueError) as err:
-                skipped += 1
-                _LOGGER.debug("Skipping a malformed queued message: %r", err)
-                continue
-            if message.local_id in self._active:
-                continue
-            if not clean:
-                for index, acked in enumerate(message.acked):
-                    if not acked:
-                        message.uncertain[index] = 1
-            if clean and not message.attempts:  # not tried yet: queued as a spec (enqueue)
-                spec = message.to_spec()
-                self._active[message.local_id] = spec
-                self._queues[message.priority].append(spec)
+        restored = read_snapshot(snapshot)
+        self.sent_total = max(self.sent_total, restored.sent_total)
+        self.failed_total = max(self.failed_total, restored.failed_total)
+        active = self._active
+        queues = self._queues
+        loaded = 0
+        for entry in restored.messages:
+            if isinstance(entry, tuple):  # not tried yet: queued as enqueue() queues it
+                if entry[SPEC_ID] in active:
+                    continue
+                active[entry[SPEC_ID]] = entry
+                queues[entry[SPEC_PRIORITY]].append(entry)
             else:
-                self._active[message.local_id] = message
-                todo = [i for i, acked in enumerate(message.acked) if not acked]
-                self._queues[message.priority].append(_Job(message, todo))
+                if entry.local_id in active:
+                    continue
+                active[entry.local_id] = entry
+                todo = [i for i, acked in enumerate(entry.acked) if not acked]
+                queues[entry.priority].append(_Job(entry, todo))
             loaded += 1
-        if skipped:
-            _LOGGER.warning("Skipped %d malformed queued messages", skipped)
         if loaded:
             self._changed()
             self._wake()
@@ -812,44 +557,6 @@ class Outbox:
         message._reset_progress()
         self._active[message.local_id] = message
         return message
-
-    @staticmethod
-    def _message_from(item: Any) -> OutboundMessage:
-        if isinstance(item, (list, tuple)):
-            if len(item) != len(_ENTRY_FIELDS):
-                raise ValueError(f"{len(item)} fields")
-            item = dict(zip(_ENTRY_FIELDS, item, strict=True))
-        parts = [base64.b64decode(p, validate=True) for p in item["parts"]]
-        count = len(parts)
-        ids = [None if i is None else str(i) for i in item["ids"]]
-        acked = bytearray(1 if a else 0 for a in item["ack"])
-        uncertain = bytearray(1 if u else 0 for u in item["unc"])
-        attempts = bytearray(min(255, max(0, int(a))) for a in item["att"])
-        if not count or not len(ids) == len(acked) == len(uncertain) == len(attempts) == count:
-            raise ValueError("part lists of different lengths")
-        remaining = count - sum(acked)
-        if not remaining:
-            raise ValueError("nothing left to send")
-        return OutboundMessage(
-            local_id=str(item["id"]),
-            recipient=str(item["to"]),
-            channel=str(item["ch"]),
-            priority=Priority(int(item["pr"])),
-            source=None if item["src"] is None else str(item["src"]),
-            data_coding=int(item["dc"]),
-            esm_class=int(item["esm"]),
-            parts=parts,
-            registered_delivery=int(item["rd"]),
-            created_at=float(item["at"]),
-            message_ids=ids,
-            state=STATE_SENDING if any(attempts) else STATE_QUEUED,
-            attempts=max(attempts),
-            duplicate_suppressed=bool(item.get("dup")),
-            part_attempts=attempts,
-            uncertain=uncertain,
-            acked=acked,
-            remaining=remaining,
-        )
 
     def _head(self) -> _Entry | None:
         """Return the first entry with a part to send, dropping spent ones."""
@@ -967,14 +674,10 @@ class Outbox:
             self._queues[message.priority].appendleft(_Job(message, [index]))
 
     def _retry(self, message: OutboundMessage, index: int, status: int | None, reason: str) -> None:
-        attempts = message.part_attempts[index]
-        if attempts >= self.max_attempts:
+        if self._policy.gives_up(message, index):
             self._fail(message, ERROR_TOO_MANY_ATTEMPTS, status)
             return
-        delay = min(self.retry_cap, self.retry_base * 2 ** (attempts - 1))
-        if message.uncertain[index] or len(message.parts) > 1:
-            delay = min(delay, SAFE_RETRY_CAP)
-        delay *= 0.5 + 0.5 * self._jitter()
+        delay = self._policy.delay(message, index)
         self._seq += 1
         heapq.heappush(self._delayed, (self._clock() + delay, self._seq, message, index))
         self.retries_total += 1
@@ -985,7 +688,7 @@ class Outbox:
                 len(message.parts),
                 message.local_id,
                 reason,
-                attempts,
+                message.part_attempts[index],
                 delay,
             )
 
@@ -1036,41 +739,3 @@ class Outbox:
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
-
-    def _wake(self) -> None:
-        waiters = self._waiters
-        if waiters:
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-            waiters.clear()
-
-    async def _wait(self, delay: float | None) -> None:
-        """Until ``_wake`` (a new part, room in the window) or ``delay`` seconds: one future
-        and, on the event loop's clock, one timer that resolves it."""
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
-        self._waiters.add(waiter)
-        try:
-            if delay is None:
-                await waiter
-            elif self._sleep is asyncio.sleep:
-                timer = loop.call_later(delay, _release, waiter)
-                try:
-                    await waiter
-                finally:
-                    timer.cancel()
-            else:  # an injected sleep (a test's fake clock): it has to run as a task
-                sleeper = asyncio.ensure_future(self._sleep(delay))
-                try:
-                    await asyncio.wait((waiter, sleeper), return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    sleeper.cancel()
-        finally:
-            self._waiters.discard(waiter)
-
-
-def _release(waiter: asyncio.Future[None]) -> None:
-    """End a wait whose time is up (unless something woke it first)."""
-    if not waiter.done():
-        waiter.set_result(None)
