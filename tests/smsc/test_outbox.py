@@ -730,9 +730,9 @@ def part_state(box: Outbox, ref: PartRef) -> tuple[bool, bool]:
 
 def can_send(box: Outbox) -> bool:
     """Whether a part is queued or waits for a retry (next_part() would return)."""
-    if box._head() is not None:
+    if box._queue.head() is not None:
         return True
-    return any(not m.done and not m.acked[i] for _, _, m, i in box._delayed)
+    return any(not m.done and not m.acked[i] for _, _, m, i in box._queue._delayed)
 
 
 def _reload(

@@ -8,11 +8,8 @@ means and when a part goes again is the retry policy (:mod:`.retry`); the persis
 is :mod:`.snapshot`; the HTTP fallback takes whole messages through :mod:`.handover`.
 
 Order
-    URGENT before NORMAL; first in, first out within a priority. Once the first part of a
-    message went, its remaining parts go before any other message of its priority (the
-    provider wants all parts of a long message within one minute). A part to be retried goes
-    back to the head of its priority once its delay is over; other messages keep flowing
-    meanwhile.
+    URGENT before NORMAL, first in first out, the parts of a long message together, retries
+    at the head once due: :mod:`.queue`.
 
 Flow control
     At most ``window`` parts await a response. At most ``throughput`` SUBMIT_SMs in any sliding
@@ -43,17 +40,16 @@ Two ways in
     heap). A spec becomes an ``OutboundMessage`` when its first part goes (or on ``get()``);
     follow it with ``on_done``.
 
-Everything per part is O(1) (a retry is O(log n) in the delay heap): deques per priority,
-a heap of delayed retries, a dict of parts awaiting a response. ``snapshot()`` and
+Everything per part is O(1) (a retry is O(log n) in the delay heap): the queue's deques and
+heap, a dict of parts awaiting a response. ``snapshot()`` and
 ``on_link_lost()`` are O(n); ``take_first()`` looks at most at ``scan`` entries.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-import heapq
 import logging
 import random
 import time
@@ -75,6 +71,7 @@ from ..message import (
     Priority,
 )
 from ..ratelimit import RateLimiter
+from .queue import Entry, Job, PartQueue, parts_left
 from .retry import (
     ERROR_TIMEOUT,
     ERROR_TOO_MANY_ATTEMPTS,
@@ -91,26 +88,6 @@ from .wakeup import Wakeup
 _LOGGER = logging.getLogger(__name__)
 
 LATE_TOKENS = 10_000  # timed-out attempts whose late success we still accept
-
-
-class _Job:
-    """Parts of one message still to send, in order, from one queue entry."""
-
-    __slots__ = ("indices", "message", "pos", "stop")
-
-    def __init__(self, message: OutboundMessage, indices: list[int] | None = None) -> None:
-        self.message = message
-        self.indices = indices  # None: every part, 0 .. stop - 1
-        self.pos = 0
-        self.stop = len(message.parts) if indices is None else len(indices)
-
-    def peek(self) -> int:
-        return self.pos if self.indices is None else self.indices[self.pos]
-
-
-# a message itself (fresh: every part, in order, from its ``cursor``), a ``_Job`` (the parts
-# left of a restored message, a retry) or a spec (fresh, not yet built into a message)
-type _Entry = OutboundMessage | _Job | MessageSpec
 
 
 class Outbox:
@@ -152,9 +129,6 @@ class Outbox:
         self.on_done = on_done
         self._clock = clock
         self._wall_clock = wall_clock
-        self._queues: tuple[deque[_Entry], deque[_Entry]] = (deque(), deque())
-        self._delayed: list[tuple[float, int, OutboundMessage, int]] = []  # (due, seq, msg, i)
-        self._seq = 0
         # token -> attempt awaiting a response; a spec for the first attempt of a single-part
         # message queued by ``enqueue`` (no object for it unless something goes wrong)
         self._pending: dict[int, PartRef | MessageSpec] = {}
@@ -162,6 +136,7 @@ class Outbox:
         self._late: OrderedDict[int, PartRef] = OrderedDict()  # timed-out attempts
         # local_id -> not finished, in add order (a spec until its first part goes)
         self._active: dict[str, OutboundMessage | MessageSpec] = {}
+        self._queue = PartQueue(self._active)
         self._futures: dict[str, asyncio.Future[OutboundMessage]] = {}
         self._wakeup = Wakeup(sleep)
         self._wake = self._wakeup.wake  # bound once: called for every part
@@ -170,11 +145,15 @@ class Outbox:
         self.sent_total = 0
         self.failed_total = 0
         self.retries_total = 0
-        # steps of the per-part paths (queue scans included): lets a test prove the cost per
-        # message stays flat however many are queued
-        self.operations = 0
+        self._operations = 0
 
     # ----------------------------------------------------------------- properties
+
+    @property
+    def operations(self) -> int:
+        """Steps of the per-part paths (the queue's scans included): lets a test prove the
+        cost per message stays flat however many are queued."""
+        return self._operations + self._queue.operations
 
     @property
     def queued(self) -> int:
@@ -227,7 +206,7 @@ class Outbox:
         return {
             "queued": len(self._active),
             "pending": len(self._pending),
-            "delayed": len(self._delayed),
+            "delayed": self._queue.delayed,
             "sent_total": self.sent_total,
             "failed_total": self.failed_total,
             "retries_total": self.retries_total,
@@ -252,13 +231,13 @@ class Outbox:
         result: list[asyncio.Future[OutboundMessage]] = []
         now = self._wall_clock()
         active = self._active
-        queues = self._queues
+        queue = self._queue
         for message in batch:
             message._reset_progress()
             if not message.created_at:
                 message.created_at = now
             active[message.local_id] = message
-            queues[message.priority].append(message)
+            queue.append(message, message.priority)
             future: asyncio.Future[OutboundMessage] = loop.create_future()
             self._futures[message.local_id] = future
             result.append(future)
@@ -281,11 +260,11 @@ class Outbox:
             return
         now = self._wall_clock()
         active = self._active
-        queues = self._queues
+        queue = self._queue
         for given in batch:
             spec = given if given[SPEC_CREATED] else (*given[:9], now)
             active[spec[SPEC_ID]] = spec
-            queues[spec[SPEC_PRIORITY]].append(spec)
+            queue.append(spec, spec[SPEC_PRIORITY])
         self._changed()
         self._wake()
 
@@ -324,23 +303,22 @@ class Outbox:
     def _take(self) -> tuple[PartRef | None, float | None]:
         """(a part that may go now, None) or (None, seconds until one may go, or None)."""
         now = self._clock()
-        delayed = self._delayed
-        if delayed and delayed[0][0] <= now:
-            self._promote(now)
+        queue = self._queue
+        queue.promote(now)
         if len(self._pending) < self.window:
-            job = self._head()
-            if job is not None:
+            entry = queue.head()
+            if entry is not None:
                 wait = self._limiter.delay(now)
                 if not wait:
-                    return self._dispatch(job, now), None
+                    return self._dispatch(entry, now), None
                 return None, wait
-            if delayed:
-                return None, delayed[0][0] - now
+            if (due := queue.next_due()) is not None:
+                return None, due - now
         return None, None
 
     def on_response(self, token: int, status: int, message_id: str | None) -> None:
         """Handle the SUBMIT_SM_RESP of an attempt."""
-        self.operations += 1
+        self._operations += 1
         entry = self._pending.pop(token, None)
         if entry is None:
             self._late_response(token, status, message_id)
@@ -400,7 +378,7 @@ class Outbox:
             for token, entry in self._pending.items()
         ]
         self._pending.clear()
-        jobs: dict[int, _Job] = {}  # id(message) -> job, first sent first
+        jobs: dict[int, Job] = {}  # id(message) -> job, first sent first
         for ref in refs:
             message, index = ref.message, ref.index
             assert message is not None
@@ -413,13 +391,13 @@ class Outbox:
             self.retries_total += 1
             job = jobs.get(id(message))
             if job is None:
-                jobs[id(message)] = _Job(message, [index])
+                jobs[id(message)] = Job(message, [index])
             else:
                 job.indices.append(index)  # type: ignore[union-attr]
                 job.stop += 1
-        for job in reversed(jobs.values()):
-            if job.message.state not in FINISHED_STATES:
-                self._queues[job.message.priority].appendleft(job)
+        self._queue.push_front(
+            job for job in jobs.values() if job.message.state not in FINISHED_STATES
+        )
         self._changed()
         self._wake()
 
@@ -436,29 +414,10 @@ class Outbox:
         built now if need be. It is in no queue until ``put_back()``; its progress is the
         caller's, told with ``changed()``.
         """
-        active = self._active
-        looked = 0
-        for queue in self._queues:
-            for position, entry in enumerate(queue):
-                looked += 1
-                if looked > scan:
-                    return None
-                candidate: OutboundMessage | MessageSpec
-                if isinstance(entry, tuple):
-                    current = active.get(entry[SPEC_ID])
-                    if current is None or (isinstance(current, tuple) and current is not entry):
-                        continue
-                    candidate = current  # the spec itself, or the message get() built of it
-                else:
-                    candidate = entry.message if isinstance(entry, _Job) else entry
-                if not isinstance(candidate, tuple) and candidate.state in FINISHED_STATES:
-                    continue
-                if wanted(candidate):
-                    del queue[position]
-                    if isinstance(candidate, tuple):
-                        return self._materialize(candidate)
-                    return candidate
-        return None
+        taken = self._queue.take_first(wanted, scan)
+        if isinstance(taken, tuple):
+            return self._materialize(taken)
+        return taken
 
     def holds(self, message: OutboundMessage) -> bool:
         """Whether a message is unfinished and still this outbox's to finish."""
@@ -466,8 +425,7 @@ class Outbox:
 
     def put_back(self, message: OutboundMessage) -> None:
         """Queue a taken message's parts not yet accepted at the head of its queue."""
-        todo = [i for i, acked in enumerate(message.acked) if not acked]
-        self._queues[message.priority].appendleft(_Job(message, todo))
+        self._queue.push_front([parts_left(message)])
         self._changed()
         self._wake()
 
@@ -522,20 +480,19 @@ class Outbox:
         self.sent_total = max(self.sent_total, restored.sent_total)
         self.failed_total = max(self.failed_total, restored.failed_total)
         active = self._active
-        queues = self._queues
+        queue = self._queue
         loaded = 0
         for entry in restored.messages:
             if isinstance(entry, tuple):  # not tried yet: queued as enqueue() queues it
                 if entry[SPEC_ID] in active:
                     continue
                 active[entry[SPEC_ID]] = entry
-                queues[entry[SPEC_PRIORITY]].append(entry)
+                queue.append(entry, entry[SPEC_PRIORITY])
             else:
                 if entry.local_id in active:
                     continue
                 active[entry.local_id] = entry
-                todo = [i for i, acked in enumerate(entry.acked) if not acked]
-                queues[entry.priority].append(_Job(entry, todo))
+                queue.append(parts_left(entry), entry.priority)
             loaded += 1
         if loaded:
             self._changed()
@@ -558,69 +515,33 @@ class Outbox:
         self._active[message.local_id] = message
         return message
 
-    def _head(self) -> _Entry | None:
-        """Return the first entry with a part to send, dropping spent ones."""
-        active = self._active
-        for queue in self._queues:
-            while queue:
-                self.operations += 1
-                entry = queue[0]
-                if isinstance(entry, tuple):
-                    current = active.get(entry[SPEC_ID])
-                    if current is entry:
-                        return entry
-                    if current is not None:  # built by get() meanwhile: go on with it
-                        queue[0] = current
-                        continue
-                elif isinstance(entry, _Job):
-                    message = entry.message
-                    if message.state not in FINISHED_STATES:
-                        acked = message.acked
-                        while entry.pos < entry.stop and acked[entry.peek()]:
-                            self.operations += 1
-                            entry.pos += 1
-                        if entry.pos < entry.stop:
-                            return entry
-                elif entry.state not in FINISHED_STATES:
-                    acked = entry.acked
-                    stop = len(acked)
-                    cursor = entry.cursor
-                    while cursor < stop and acked[cursor]:
-                        self.operations += 1
-                        cursor += 1
-                    entry.cursor = cursor
-                    if cursor < stop:
-                        return entry
-                queue.popleft()
-        return None
-
-    def _dispatch(self, entry: _Entry, now: float) -> PartRef:
-        self.operations += 1
+    def _dispatch(self, entry: Entry, now: float) -> PartRef:
+        self._operations += 1
         token = self._next_token
         self._next_token = token + 1
         if isinstance(entry, tuple) and len(entry[SPEC_PARTS]) == 1:
             # the first attempt of a single-part message: it stays a spec (see enqueue)
-            self._queues[entry[SPEC_PRIORITY]].popleft()
+            self._queue.pop_head(entry[SPEC_PRIORITY])
             self._pending[token] = entry
             self._flying[entry[SPEC_ID]] = token
             ref = PartRef(entry, 0, token)
         else:
-            if isinstance(entry, _Job):
+            if isinstance(entry, Job):
                 message = entry.message
                 index = entry.peek()
                 entry.pos += 1
                 if entry.pos >= entry.stop:
-                    self._queues[message.priority].popleft()
+                    self._queue.pop_head(message.priority)
             else:
                 if isinstance(entry, tuple):
                     message = self._materialize(entry)
-                    self._queues[message.priority][0] = message  # its other parts follow
+                    self._queue.replace_head(message.priority, message)
                 else:
                     message = entry
                 index = message.cursor
                 message.cursor = index + 1
                 if index + 1 >= len(message.parts):
-                    self._queues[message.priority].popleft()
+                    self._queue.pop_head(message.priority)
             spec = message.spec
             if spec is None:
                 spec = message.spec = message.to_spec()
@@ -661,25 +582,12 @@ class Outbox:
         self.sent_total += 1
         self._finish(message)
 
-    def _promote(self, now: float) -> None:
-        """Move retries whose delay is over to the head of their queues, in due order."""
-        delayed = self._delayed
-        due: list[tuple[OutboundMessage, int]] = []
-        while delayed and delayed[0][0] <= now:
-            self.operations += 1
-            _, _, message, index = heapq.heappop(delayed)
-            if message.state not in FINISHED_STATES and not message.acked[index]:
-                due.append((message, index))
-        for message, index in reversed(due):
-            self._queues[message.priority].appendleft(_Job(message, [index]))
-
     def _retry(self, message: OutboundMessage, index: int, status: int | None, reason: str) -> None:
         if self._policy.gives_up(message, index):
             self._fail(message, ERROR_TOO_MANY_ATTEMPTS, status)
             return
         delay = self._policy.delay(message, index)
-        self._seq += 1
-        heapq.heappush(self._delayed, (self._clock() + delay, self._seq, message, index))
+        self._queue.retry_at(self._clock() + delay, message, index)
         self.retries_total += 1
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug(
