@@ -12,7 +12,8 @@ counter, ``sim.messages()`` (``via == "http"``, the text as the same message wou
 SMPP: ``__CALL__: ...``), records for QUERY_SM and status.php, and the one-minute duplicate
 rule across both ways. Their statuses are POSTed to ``callback_url`` the way the provider's
 HTTP handler does (form fields or ``fmt=3`` JSON, ``md5``/``sha1``/``crc32`` of
-``id:phone:status:<secret>``).
+``id:phone:status:<secret>``). The API uses the simulator only through `Backend` (its rules,
+store and reports) and does not import ``smscsim.server``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import json
 import logging
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from xml.sax.saxutils import escape
 import zlib
@@ -36,10 +37,10 @@ import aiohttp
 from aiohttp import web
 
 from . import text as textcodec
-from .server import HLR_RESULT, PROVIDER_TZ, Message, MessageRecord
-
-if TYPE_CHECKING:
-    from .server import SmscSimulator
+from .model import HLR_RESULT, PROVIDER_TZ, Message, MessageRecord
+from .reports import Reports
+from .rules import Rules
+from .store import MessageStore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -73,6 +74,21 @@ CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "koi8-r": "koi8-r", "windows-1251
 DEFAULT_CHARSET = "windows-1251"  # the provider's default
 MAX_CLIENT_ID = 2**31 - 1
 DOWN_MODES = ("unavailable", "reset", "hang")
+
+
+class Backend(Protocol):
+    """What the HTTP API uses of the simulator it belongs to (``SmscSimulator`` is one)."""
+
+    @property
+    def rules(self) -> Rules: ...  # accounts, the one-minute rule across SMPP and HTTP
+
+    @property
+    def store(self) -> MessageStore: ...  # message ids, messages, records
+
+    @property
+    def reports(self) -> Reports: ...  # automatic statuses' settings, SMPP receipts
+
+    def notify(self) -> None: ...  # wakes the simulator's wait_for
 
 
 class ApiError(Exception):
@@ -173,7 +189,7 @@ def _valid_recipient(flag: str, raw: str) -> str | None:
 class HttpApi:
     """The HTTP API of one simulator: the switches tests flip, and what it observed."""
 
-    def __init__(self, sim: SmscSimulator, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, sim: Backend, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sim = sim
         self.host = host
         self.port = port
@@ -213,6 +229,8 @@ class HttpApi:
         self._resume = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         app = web.Application()
         app.add_routes(
             [
@@ -240,6 +258,14 @@ class HttpApi:
         if self._client is not None:
             await self._client.close()
             self._client = None
+        for handle in self._timers:
+            handle.cancel()
+        self._timers.clear()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     @property
     def url(self) -> str:
@@ -310,7 +336,7 @@ class HttpApi:
         self.sent_count = self.request_count = 0
 
     def forget_old(self, keep: int, limit: int) -> None:
-        """Trim with the simulator's ``history`` (see ``SmscSimulator._forget_old``)."""
+        """Trim with the simulator's ``history`` (``MessageStore.forget_old``)."""
         if len(self.requests) >= limit:
             del self.requests[: len(self.requests) - keep]
         if len(self.callbacks) >= limit:
@@ -335,17 +361,17 @@ class HttpApi:
         record.error = err
         record.changed_at = now
         if self.receipts_over_smpp:
-            session = sim._receipt_session(record)
+            session = sim.reports.route(record)
             if session is not None:
-                sim._send_receipt(session, record.message_id, record, stat=stat, err=err)
+                sim.reports.send(session, record.message_id, record, stat=stat, err=err)
         else:
             record.state = {"DELIVRD": 2, "EXPIRED": 3, "UNDELIV": 5, "REJECTD": 8}.get(stat, 7)
         if self.callback_url:
             fields = self._status_fields(record)
             task = asyncio.get_running_loop().create_task(self._post_status(fields))
-            sim._tasks.add(task)
-            task.add_done_callback(sim._tasks.discard)
-        sim._notify()
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        sim.notify()
 
     def _status_fields(self, record: MessageRecord) -> dict[str, str]:
         kind = record.message.kind
@@ -401,7 +427,7 @@ class HttpApi:
                     callback.statuses.append(resp.status)
             except (aiohttp.ClientError, TimeoutError) as err:
                 callback.statuses.append(type(err).__name__)
-            self.sim._notify()
+            self.sim.notify()
             if callback.delivered:
                 return
 
@@ -444,7 +470,7 @@ class HttpApi:
     async def _handle(self, request: web.Request, answer: Any) -> web.StreamResponse:
         if self._down == "hang":
             self.hanging += 1
-            self.sim._notify()
+            self.sim.notify()
             try:
                 await self._resume.wait()
             finally:
@@ -466,7 +492,7 @@ class HttpApi:
             record.error = err.code
             body = self._error(fmt, err)
         finally:
-            self.sim._notify()
+            self.sim.notify()
         if self._lose > 0 and record.error is None:
             self._lose -= 1
             record.http_status = 0
@@ -488,7 +514,7 @@ class HttpApi:
         if self._fail_count > 0:
             self._fail_count -= 1
             raise ApiError(self._fail_code)
-        expected = self.sim.accounts.get(record.login)
+        expected = self.sim.rules.accounts.get(record.login)
         if expected is None or expected != password:
             failures = self._auth_failures.setdefault(peer, deque())
             failures.append(now)
@@ -563,7 +589,7 @@ class HttpApi:
         cost = round(self.price * count, 4)
         mode = params.get("cost", "0")
         login = record.login
-        sim = self.sim
+        rules = self.sim.rules
         if mode == "1":
             key = (login, tuple(phones), text)
             stamps = self._costs.setdefault(key, deque())
@@ -574,13 +600,13 @@ class HttpApi:
             if self.cost_repeats and len(stamps) >= self.cost_repeats:
                 raise ApiError(9)
             return self._answer_cost(fmt, cost, count)
-        if sim.duplicate_window > 0:
+        if rules.duplicate_window > 0:
             for phone in phones:
-                if sim.text_duplicate(login, phone, text, http=True, record=False):
+                if rules.text_duplicate(login, phone, text, http=True, record=False):
                     raise ApiError(9, client_id or None)
         if cost > self.balance + 1e-9:
             raise ApiError(3, client_id or None)
-        message_id = client_id or sim._new_id()
+        message_id = client_id or self.sim.store.new_id()
         self._accept(record, message_id, list(phones), text, parts, cost / len(phones))
         self.balance = round(self.balance - cost, 4)
         return self._answer_sent(fmt, message_id, count, cost, mode)
@@ -594,12 +620,12 @@ class HttpApi:
         parts: int,
         cost: float,
     ) -> None:
-        sim = self.sim
+        rules, store, reports = self.sim.rules, self.sim.store, self.sim.reports
         now = time.time()
         sender = request.params.get("sender", "")
         for phone in phones:
-            if sim.duplicate_window > 0:
-                sim.text_duplicate(request.login, phone, text, http=True)
+            if rules.duplicate_window > 0:
+                rules.text_duplicate(request.login, phone, text, http=True)
             data_coding, _ = textcodec.choose(text)
             message = Message(
                 request.login,
@@ -615,22 +641,20 @@ class HttpApi:
                 message_id, request.login, sender, phone, now, parts, message, None
             )
             record.cost = cost
-            sim._messages.append(message)
-            sim.message_count += 1
+            store.add(message, record)
             self._records[message_id, phone] = record
-            sim._records.setdefault(message_id, record)
             self.sent_count += 1
-            if sim.auto_receipts:
-                stat, err = sim.auto_receipt_stat, sim.auto_receipt_err
-                if sim.receipt_delay > 0:
+            if reports.auto_receipts:
+                stat, err = reports.auto_receipt_stat, reports.auto_receipt_err
+                if reports.receipt_delay > 0:
                     handle = asyncio.get_running_loop().call_later(
-                        sim.receipt_delay, self._finish, record, stat, err
+                        reports.receipt_delay, self._finish, record, stat, err
                     )
-                    sim._timers.add(handle)
+                    self._timers.add(handle)
                 else:
                     self._finish(record, stat, err)
-        if sim.history is not None:
-            sim._forget_old(sim.history)
+        if store.history is not None:
+            store.forget_old(store.history)
 
     @staticmethod
     def _answer_cost(fmt: str, cost: float, count: int) -> Any:
@@ -674,7 +698,7 @@ class HttpApi:
             raise ApiError(1)
         found = self._records.get((message_id, phone))
         if found is None:
-            smpp = self.sim.record(message_id)
+            smpp = self.sim.store.record(message_id)
             if smpp is not None and smpp.destination == phone:
                 found = smpp
         if found is None or found.system_id != record.login:
