@@ -17,10 +17,10 @@ from typing import Any
 from aiohttp import web
 
 from .faults import KINDS as SMPP_FAULTS
+from .httpapi.faults import KINDS as HTTP_FAULTS
 from .server import SmscSimulator
 
-HTTP_FAULTS = ("http_down", "http_fail", "http_block")
-FAULTS = (*SMPP_FAULTS, *HTTP_FAULTS)
+FAULTS = (*SMPP_FAULTS, *HTTP_FAULTS)  # each kind is set by its side's faults module
 
 
 class ControlServer:
@@ -128,17 +128,11 @@ class ControlServer:
         elif kind.startswith("http_"):
             if sim.http is None:
                 return web.json_response({"error": "the HTTP API is off (--http-port)"}, status=409)
-            duration = data.get("duration")
-            if kind == "http_down":
-                try:
-                    sim.http.down(str(data.get("mode", "unavailable")))
-                except ValueError as err:
-                    raise web.HTTPBadRequest(reason=str(err)) from None
-            elif kind == "http_fail":
-                sim.http.fail(int(data.get("code", 1)), int(data.get("count", 1)))
-            elif kind == "http_block":
-                sim.http.block_ip(None if duration is None else float(duration))
-            else:
+            try:
+                known = sim.http.faults.apply(kind, data)
+            except ValueError as err:
+                raise web.HTTPBadRequest(reason=str(err)) from None
+            if not known:
                 raise web.HTTPBadRequest(reason=f"kind must be one of {', '.join(FAULTS)}")
         elif not sim.faults.apply(kind, data):
             raise web.HTTPBadRequest(reason=f"kind must be one of {', '.join(FAULTS)}")
