@@ -5,7 +5,9 @@ specs (``prepare.py`` builds them) and follow ``on_done``; the link pulls the pa
 go with ``await next_part()`` / ``next_part_nowait()``, sends one SUBMIT_SM for each and
 reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``. What an answer
 means and when a part goes again is the retry policy (:mod:`.retry`); the persisted image
-is :mod:`.snapshot`; the HTTP fallback takes whole messages through :mod:`.handover`.
+is :mod:`.snapshot`; HTTP takes whole messages through :mod:`.handover`, those SMPP cannot
+carry from a lane of their own (:mod:`.queue`), and counts its sends against the same
+throughput (``send_delay``, ``count_send``).
 
 Order
     URGENT before NORMAL, first in first out, the parts of a long message together, retries
@@ -405,19 +407,42 @@ class Outbox:
     # what the HTTP hand-over (handover.py) takes out of the queues and reports back
 
     def take_first(
-        self, wanted: Callable[[OutboundMessage | MessageSpec], bool], scan: int
+        self,
+        wanted: Callable[[OutboundMessage | MessageSpec], bool],
+        scan: int,
+        *,
+        http_only: bool = False,
     ) -> OutboundMessage | None:
         """Take out of its queue the first unfinished message ``wanted`` picks, urgent first,
-        among the first ``scan`` entries; None if none.
+        among the first ``scan`` entries; None if none. ``http_only``: from the messages SMPP
+        cannot carry (:mod:`.queue`'s lanes), else from those it can.
 
         ``wanted`` gets the message, or its spec while none is built; the message taken is
         built now if need be. It is in no queue until ``put_back()``; its progress is the
         caller's, told with ``changed()``.
         """
-        taken = self._queue.take_first(wanted, scan)
+        taken = self._queue.take_first(wanted, scan, http_only=http_only)
         if isinstance(taken, tuple):
             return self._materialize(taken)
         return taken
+
+    @property
+    def http_waiting(self) -> bool:
+        """Whether messages only HTTP can carry wait to be taken (O(1))."""
+        return self._queue.http_waiting
+
+    def send_delay(self) -> float:
+        """Seconds until the throughput option allows one more send, 0 when it does now.
+
+        The provider counts an account's sends over SMPP and HTTP alike: a message taken
+        for HTTP waits for this, then ``count_send()``, so both ways share one limit.
+        """
+        return self._limiter.delay(self._clock())
+
+    def count_send(self) -> None:
+        """A message went another way (one HTTP request): it counts against the same
+        throughput as the SUBMIT_SMs."""
+        self._limiter.sent(self._clock())
 
     def holds(self, message: OutboundMessage) -> bool:
         """Whether a message is unfinished and still this outbox's to finish."""
