@@ -34,10 +34,16 @@ def available() -> bool:
     return bool(shutil.which("bearerbox") and shutil.which("smsbox"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _free_ports(count: int) -> list[int]:
+    """Distinct free ports: each stays bound until all are chosen."""
+    socks = [socket.socket() for _ in range(count)]
+    try:
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 @dataclass(slots=True)
@@ -137,7 +143,7 @@ class Kannel:
 
     def __init__(self, sim: SimProcess) -> None:
         self.sim = sim
-        self.ports = _Ports(_free_port(), _free_port(), _free_port())
+        self.ports = _Ports(*_free_ports(3))
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._processes: list[asyncio.subprocess.Process] = []
 

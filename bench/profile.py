@@ -26,7 +26,7 @@ _AREAS: tuple[tuple[str, str], ...] = (
         ("core: a message's checks and encoding", f"{_CORE}{name}.py")
         for name in ("prepare", "channels", "encoding", "rules", "message")
     ),
-    ("core: outbox and rate limiter", f"{_CORE}outbox.py"),
+    ("core: outbox and rate limiter", f"{_CORE}outbox{os.sep}"),
     ("core: outbox and rate limiter", f"{_CORE}ratelimit.py"),
     ("core: sent-message map (tracker)", f"{_CORE}tracker.py"),
     ("core: SMPP session (PDUs out and in)", f"{_CORE}smpp{os.sep}"),

@@ -16,19 +16,11 @@ from typing import Any
 
 from aiohttp import web
 
+from .faults import KINDS as SMPP_FAULTS
+from .httpapi.faults import KINDS as HTTP_FAULTS
 from .server import SmscSimulator
 
-FAULTS = (
-    "drop_all",
-    "refuse_binds",
-    "hang",
-    "clear",
-    "fail_submits",
-    "drop_responses",
-    "http_down",
-    "http_fail",
-    "http_block",
-)
+FAULTS = (*SMPP_FAULTS, *HTTP_FAULTS)  # each kind is set by its side's faults module
 
 
 class ControlServer:
@@ -130,34 +122,18 @@ class ControlServer:
     async def _fault(self, request: web.Request) -> web.Response:
         data = await self._json(request)
         kind = str(data.get("kind"))
-        duration = data.get("duration")
-        duration = None if duration is None else float(duration)
         sim = self.sim
-        if kind == "drop_all":
-            sim.drop_all()
-        elif kind == "refuse_binds":
-            sim.refuse_binds(int(data.get("status", 0x0D)), duration)
-        elif kind == "hang":
-            sim.hang(duration)
-        elif kind == "clear":
+        if kind == "clear":
             sim.clear_faults()
-        elif kind == "fail_submits":
-            sim.fail_submits(
-                int(data.get("status", 0x08)), count=data.get("count"), every=data.get("every")
-            )
-        elif kind == "drop_responses":
-            sim.drop_responses(int(data.get("count", 1)))
-        elif kind.startswith("http_") and sim.http is None:
-            return web.json_response({"error": "the HTTP API is off (--http-port)"}, status=409)
-        elif kind == "http_down" and sim.http is not None:
+        elif kind.startswith("http_"):
+            if sim.http is None:
+                return web.json_response({"error": "the HTTP API is off (--http-port)"}, status=409)
             try:
-                sim.http.down(str(data.get("mode", "unavailable")))
+                known = sim.http.faults.apply(kind, data)
             except ValueError as err:
                 raise web.HTTPBadRequest(reason=str(err)) from None
-        elif kind == "http_fail" and sim.http is not None:
-            sim.http.fail(int(data.get("code", 1)), int(data.get("count", 1)))
-        elif kind == "http_block" and sim.http is not None:
-            sim.http.block_ip(duration)
-        else:
+            if not known:
+                raise web.HTTPBadRequest(reason=f"kind must be one of {', '.join(FAULTS)}")
+        elif not sim.faults.apply(kind, data):
             raise web.HTTPBadRequest(reason=f"kind must be one of {', '.join(FAULTS)}")
         return web.json_response({"ok": True, "kind": kind})

@@ -29,9 +29,9 @@ from custom_components.smscentre.const import DOMAIN
 from custom_components.smscentre.runtime import SmscRuntime
 from custom_components.smscentre.sending import Sending
 from custom_components.smscentre.settings import EntryOptions
-from custom_components.smscentre.smsc import outbox as outbox_module
 from custom_components.smscentre.smsc.channels import Channel
 from custom_components.smscentre.smsc.message import OutboundMessage
+from custom_components.smscentre.smsc.outbox import Outbox, retry as retry_module
 from smscsim import SmscSimulator
 
 _LOGGER = logging.getLogger("tests.drills")
@@ -109,10 +109,10 @@ def scale_product(monkeypatch: pytest.MonkeyPatch) -> None:
         return options
 
     monkeypatch.setattr(EntryOptions, "from_entry", classmethod(from_entry))
-    monkeypatch.setattr(outbox_module, "SAFE_RETRY_CAP", SAFE_RETRY_CAP)
-    original_init = outbox_module.Outbox.__init__
+    monkeypatch.setattr(retry_module, "SAFE_RETRY_CAP", SAFE_RETRY_CAP)
+    original_init = Outbox.__init__
 
-    def outbox_init(self: outbox_module.Outbox, **kwargs: Any) -> None:
+    def outbox_init(self: Outbox, **kwargs: Any) -> None:
         original_init(self, **(OUTBOX_TIMINGS | kwargs))
 
     monkeypatch.setattr(runtime_module.Outbox, "__init__", outbox_init)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+import socket
 
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
@@ -163,3 +164,16 @@ def test_the_release_of_another_venvs_hass_is_read_from_its_own_package() -> Non
     assert (
         config_folder.http_settings_in_storage(package) == config_folder.http_settings_in_storage()
     )
+
+
+def test_free_ports_differ_and_skip_a_taken_one(socket_enabled: None) -> None:
+    """Many at once never repeat (the simulator binds them all); a taken preferred port is
+    replaced by a free one."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        busy = taken.getsockname()[1]
+        taken.listen()
+        for _ in range(50):
+            ports = processes.free_ports(busy, None, None, None, None)
+            assert len(set(ports)) == 5
+            assert busy not in ports

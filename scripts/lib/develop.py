@@ -30,7 +30,7 @@ from ha_demo.account import (
 from ha_demo.common import ROOT, STEP_TIMEOUT, DemoError, log
 from ha_demo.config_folder import integration_errors, reset_config
 from ha_demo.demo import Demo, Ports
-from ha_demo.processes import free_port
+from ha_demo.processes import free_ports
 from smoke import SMOKE_TIMEOUT, smoke
 
 
@@ -52,9 +52,8 @@ def demo_for(args: argparse.Namespace) -> Demo:
     state.mkdir(exist_ok=True)
     if args.reset:
         reset_config(config)
-    ports = Ports(
-        smpp=free_port(2775), control=free_port(8775), api=free_port(8780), http=args.port
-    )
+    smpp, control, api = free_ports(2775, 8775, 8780)
+    ports = Ports(smpp=smpp, control=control, api=api, http=args.port)
     return Demo(
         config, state, ports, host=args.host, throwaway=False, receipt_delay=args.receipt_delay
     )

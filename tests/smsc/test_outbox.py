@@ -1,4 +1,6 @@
-"""The outbox: order, window, rate, retry policy, persistence, and O(1) work per message."""
+"""The outbox's state machine: order, window, rate, what timeouts, late answers and a lost
+link do, specs, a random drill, and O(1) work per message (the retry policy, the snapshot and
+the HTTP hand-over are tested in test_outbox_retry.py, _snapshot.py and _http.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.smscentre.smsc import outbox as outbox_module, rules, tracker
+from custom_components.smscentre.smsc import rules, tracker
 from custom_components.smscentre.smsc.errors import SmscError
 from custom_components.smscentre.smsc.message import (
     MessageSpec,
@@ -29,7 +31,7 @@ from custom_components.smscentre.smsc.message import (
     Priority,
     new_local_id,
 )
-from custom_components.smscentre.smsc.outbox import Outbox, status_name
+from custom_components.smscentre.smsc.outbox import Outbox, machine, retry, snapshot, wakeup
 
 OK, SYSERR, QFULL, INVDST, SUBMITFAIL, THROTTLED = 0x00, 0x08, 0x14, 0x0B, 0x45, 0x58
 
@@ -301,40 +303,7 @@ async def test_catching_up_never_exceeds_the_window() -> None:
     assert max(batches) == 7
 
 
-# --------------------------------------------------------------------------- retry policy
-
-
-async def test_throttled_retried_with_backoff_never_lost() -> None:
-    time = FakeTime(0.0)
-    box = make(time, window=10)
-    (future,) = box.add([msg()])
-    times = []
-    for _ in range(4):
-        ref = await box.next_part()
-        times.append(time.now)
-        box.on_response(ref.token, THROTTLED, None)
-    ref = await box.next_part()
-    times.append(time.now)
-    box.on_response(ref.token, OK, "42")
-    message = await future
-    assert message.state == "sent"
-    assert message.message_ids == ["42"]
-    assert message.attempts == 5
-    assert [b - a for a, b in itertools.pairwise(times)] == [1.0, 2.0, 4.0, 8.0]
-    assert box.stats()["retries_total"] == 4
-
-
-async def test_backoff_jitter_and_cap() -> None:
-    time = FakeTime(0.0)
-    box = make(time, window=10, jitter=lambda: 0.0, retry_cap=3.0, max_attempts=20)
-    box.add([msg()])
-    times = []
-    for _ in range(5):
-        ref = await box.next_part()
-        times.append(time.now)
-        box.on_response(ref.token, QFULL, None)
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert gaps == [0.5, 1.0, 1.5, 1.5]  # half of 1, 2, then of the 3 s cap
+# --------------------------------------------------------------------------- outcomes
 
 
 async def test_retry_does_not_block_other_messages() -> None:
@@ -352,30 +321,6 @@ async def test_retry_does_not_block_other_messages() -> None:
     assert time.now == 1.0
 
 
-async def test_system_error_then_success() -> None:
-    box = make()
-    (future,) = box.add([msg()])
-    box.on_response((await box.next_part()).token, SYSERR, None)
-    box.on_response((await box.next_part()).token, OK, "9")
-    message = await future
-    assert (message.state, message.message_ids, message.attempts) == ("sent", ["9"], 2)
-    assert message.error is None
-
-
-async def test_invalid_destination_fails_at_once() -> None:
-    done: list[OutboundMessage] = []
-    box = make(on_done=done.append)
-    (future,) = box.add([msg()])
-    box.on_response((await box.next_part()).token, INVDST, None)
-    message = await future  # resolved, not raised
-    assert message.state == "failed"
-    assert message.error == "invalid_destination_address"
-    assert message.error_status == INVDST
-    assert message.attempts == 1
-    assert done == [message]
-    assert (box.queued, box.failed_total, box.stats()["delayed"]) == (0, 1, 0)
-
-
 async def test_failed_part_drops_the_rest_of_the_message() -> None:
     box = make(window=2)
     long, after = msg(4, local_id="long"), msg(local_id="after")
@@ -388,18 +333,6 @@ async def test_failed_part_drops_the_rest_of_the_message() -> None:
     assert ref.message is after  # long:2 and long:3 are never sent
     box.on_response(second.token, OK, "late")  # answer for a failed message: ignored
     assert long.message_ids == [None, None, None, None]
-
-
-async def test_submit_failed_on_a_first_attempt_is_a_failure() -> None:
-    box = make()
-    (future,) = box.add([msg()])
-    box.on_response((await box.next_part()).token, SUBMITFAIL, None)
-    message = await future
-    assert (message.state, message.error, message.duplicate_suppressed) == (
-        "failed",
-        "submit_failed",
-        False,
-    )
 
 
 async def test_timeout_then_resend() -> None:
@@ -418,32 +351,6 @@ async def test_timeout_then_resend() -> None:
     assert (await future).message_ids == ["5"]
     box.on_timeout(again.token)  # unknown now: ignored
     box.on_response(12345, OK, "x")
-
-
-async def test_uncertain_then_duplicate_refusal_counts_as_sent() -> None:
-    box = make()
-    (future,) = box.add([msg(2)])
-    first = await box.next_part()
-    second = await box.next_part()
-    box.on_response(second.token, OK, "77")
-    box.on_timeout(first.token)
-    again = await box.next_part()
-    box.on_response(again.token, SUBMITFAIL, None)  # the provider's duplicate rule
-    message = await future
-    assert message.state == "sent"
-    assert message.duplicate_suppressed is True
-    assert message.message_ids == [None, "77"]
-    assert message.error is None
-
-
-async def test_uncertain_then_other_error_handled_normally() -> None:
-    box = make()
-    (future,) = box.add([msg()])
-    box.on_timeout((await box.next_part()).token)
-    box.on_response((await box.next_part()).token, THROTTLED, None)
-    box.on_response((await box.next_part()).token, INVDST, None)
-    message = await future
-    assert (message.state, message.error) == ("failed", "invalid_destination_address")
 
 
 async def test_late_success_after_timeout_is_kept_and_resend_dropped() -> None:
@@ -503,50 +410,6 @@ async def test_link_lost_requeues_every_pending_part_first_in_order() -> None:
     assert not any(f.done() for f in futures)
     box.on_link_lost()
     box.on_link_lost()  # nothing pending: no-op
-
-
-async def test_link_lost_resend_refused_as_duplicate_is_sent() -> None:
-    box = make()
-    (future,) = box.add([msg()])
-    await box.next_part()
-    box.on_link_lost()
-    box.on_response((await box.next_part()).token, SUBMITFAIL, None)
-    message = await future
-    assert (message.state, message.duplicate_suppressed) == ("sent", True)
-
-
-async def test_max_attempts() -> None:
-    box = make(max_attempts=3)
-    (future,) = box.add([msg()])
-    for _ in range(3):
-        box.on_response((await box.next_part()).token, THROTTLED, None)
-    message = await future
-    assert (message.state, message.error, message.error_status) == (
-        "failed",
-        "too_many_attempts",
-        THROTTLED,
-    )
-    assert message.attempts == 3
-
-
-async def test_max_attempts_counts_timeouts_and_link_losses() -> None:
-    box = make(max_attempts=2)
-    one, two = msg(), msg()
-    futures = box.add([one, two])
-    box.on_timeout((await box.next_part()).token)
-    box.on_timeout((await box.next_part()).token)
-    await box.next_part()
-    await box.next_part()
-    box.on_link_lost()
-    results = [await f for f in futures]
-    assert [m.error for m in results] == ["too_many_attempts"] * 2
-    assert results[0].error_status is None
-
-
-async def test_status_names() -> None:
-    assert status_name(0x0B) == "invalid_destination_address"
-    assert status_name(0x58) == "throttled"
-    assert status_name(0x411) == "status_0x00000411"
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -634,60 +497,7 @@ async def test_on_change_and_on_done_callbacks() -> None:
     assert (await future).state == "sent"  # a broken callback loses nothing
 
 
-# --------------------------------------------------------------------------- persistence
-
-
-async def test_snapshot_restore_mid_flight_keeps_each_unsent_message_once() -> None:
-    time = FakeTime(0.0)
-    box = make(time, window=20)
-    messages = [msg(1 + i % 3, local_id=f"m{i}") for i in range(12)]
-    messages.append(msg(2, priority=Priority.URGENT, local_id="u"))
-    box.add(messages)
-    refs = [await box.next_part() for _ in range(10)]  # u:0 u:1 m0 m1:0 m1:1 m2:0..2 m3 m4:0
-    names = [part_name(r) for r in refs]
-    assert names[:3] == ["u:0", "u:1", "m0:0"]
-    answered = {"u:0", "u:1", "m0:0", "m1:0", "m2:1"}
-    for ref in refs:
-        if part_name(ref) in answered:
-            box.on_response(ref.token, OK, part_name(ref))
-    box.on_response(refs[9].token, THROTTLED, None)  # m4:0 waits for a retry
-    finished_before = {m.local_id for m in messages if m.done}
-    assert finished_before == {"u", "m0"}
-
-    box.close()  # a graceful stop
-    data = json.loads(json.dumps(box.snapshot()))
-    assert data["sent_total"] == 2
-    assert data["clean"] is True
-    again = Outbox.restore(
-        data, clock=time, wall_clock=time, sleep=time.sleep, throughput=None, window=50
-    )
-    assert again.queued == 11
-    assert again.sent_total == 2
-    restored = {m.local_id: m for m in (again.get(f"m{i}") for i in range(12)) if m}
-    assert set(restored) == {f"m{i}" for i in range(1, 12)}
-    assert list(restored["m1"].acked) == [True, False]
-    assert restored["m1"].message_ids == ["m1:0", None]
-    assert list(restored["m1"].uncertain) == [False, True]  # was in flight at the snapshot
-    assert list(restored["m2"].uncertain) == [True, False, True]
-    assert list(restored["m4"].uncertain) == [False, False]  # answered 0x58: not uncertain
-    assert list(restored["m4"].part_attempts) == [1, 0]
-    assert restored["m2"].state == "sending"
-    assert restored["m5"].state == "queued"
-
-    done: list[OutboundMessage] = []
-    again.on_done = done.append
-    sent_parts: list[str] = []
-    while again.queued:
-        ref = await again.next_part()
-        sent_parts.append(part_name(ref))
-        again.on_response(ref.token, SUBMITFAIL if ref.message.uncertain[ref.index] else OK, "x")
-    assert len(sent_parts) == len(set(sent_parts))
-    assert not {"u:0", "u:1", "m0:0", "m1:0", "m2:1"} & set(sent_parts)
-    assert {m.local_id for m in done} == {f"m{i}" for i in range(1, 12)}
-    assert all(m.state == "sent" for m in done)
-    assert again.get("m1") is None
-    assert {m.local_id for m in done if m.duplicate_suppressed} == {"m1", "m2", "m3"}
-    assert again.sent_total == 13
+# --------------------------------------------------------------------------- snapshot entries
 
 
 def stored_entries(box: Outbox) -> dict[str, dict[str, Any]]:
@@ -695,104 +505,8 @@ def stored_entries(box: Outbox) -> dict[str, dict[str, Any]]:
     data = json.loads(json.dumps(box.snapshot()))
     assert data["version"] == 2
     return {
-        entry[0]: dict(zip(outbox_module._ENTRY_FIELDS, entry, strict=True))
-        for entry in data["messages"]
+        entry[0]: dict(zip(snapshot.ENTRY_FIELDS, entry, strict=True)) for entry in data["messages"]
     }
-
-
-async def test_after_a_crash_every_restored_part_is_uncertain() -> None:
-    """A snapshot not written at a graceful stop may predate sends: a resend refused as a
-    duplicate (0x45) then counts as sent, not failed; an accepted one is sent as usual."""
-    time = FakeTime(0.0)
-    box = make(time, window=10)
-    box.enqueue([spec(local_id="a"), spec(local_id="b"), spec(local_id="c")])
-    box.add([msg(2, local_id="long")])
-    ref = await box.next_part()
-    box.on_response(ref.token, OK, "1")  # a is sent before the last save
-    data = json.loads(json.dumps(box.snapshot()))  # the last coalesced save
-    assert data["clean"] is False
-    # ... b and long:0 went out after it, then the process died
-    done: list[OutboundMessage] = []
-    again = Outbox.restore(data, clock=time, throughput=None, window=10, on_done=done.append)
-    assert again.queued == 3
-    assert all(list(again.get(i).uncertain) == [1] for i in "bc")  # type: ignore[union-attr]
-    assert list(again.get("long").uncertain) == [1, 1]  # type: ignore[union-attr]
-    answers = {"b:0": SUBMITFAIL, "c:0": OK, "long:0": SUBMITFAIL, "long:1": OK}
-    while again.queued:
-        ref = await again.next_part()
-        again.on_response(ref.token, answers[part_name(ref)], "id")
-    states = {m.local_id: (m.state, m.duplicate_suppressed) for m in done}
-    assert states == {"b": ("sent", True), "c": ("sent", False), "long": ("sent", True)}
-    assert again.failed_total == 0
-
-
-async def test_load_skips_known_malformed_and_unknown_versions() -> None:
-    box = make()
-    one = msg(local_id="one")
-    box.add([one])
-    data = json.loads(json.dumps(box.snapshot()))
-    good = data["messages"][0]
-    assert isinstance(good, list)
-    named = dict(zip(outbox_module._ENTRY_FIELDS, good, strict=True))
-
-    def entry(**changes: Any) -> list[Any]:
-        return list({**named, **changes}.values())
-
-    data["messages"] += [
-        entry(id="bad-part", parts=["***"]),
-        entry(id="lengths", ack=[0, 0]),
-        entry(id="finished", ack=[1]),
-        ["missing"],
-        "garbage",
-        7,
-        entry(id="two"),
-    ]
-    other = make()
-    assert other.load(data) == 2
-    assert other.load(data) == 0  # already queued
-    assert other.queued == 2
-    assert other.load(None) == 0
-    with pytest.raises(ValueError, match="unknown version"):
-        other.load({"version": 99, "messages": [good]})  # its caller moves the file aside
-    assert other.queued == 2
-    assert Outbox.restore(None).queued == 0
-
-
-async def test_load_reads_the_first_format() -> None:
-    """Version 1 stored each message as an object; such a file still loads."""
-    named = stored_entries(make_with(msg(2, local_id="old")))["old"]
-    tried = {**named, "id": "tried", "ack": [1, 0], "att": [1, 1], "ids": ["5", None]}
-    box = make()
-    assert box.load({"version": 1, "sent_total": 3, "messages": [named, tried]}) == 2
-    assert box.sent_total == 3
-    message = box.get("tried")
-    assert message is not None
-    assert (list(message.acked), message.message_ids, message.state) == (
-        [1, 0],
-        ["5", None],
-        "sending",
-    )
-    assert [part_name(await box.next_part()) for _ in range(3)] == ["old:0", "old:1", "old:1"]
-
-
-def make_with(*messages: OutboundMessage) -> Outbox:
-    box = make()
-    box.add(messages)
-    return box
-
-
-async def test_snapshot_of_bytes_round_trips() -> None:
-    box = make()
-    message = msg()
-    message.parts = [bytes(range(256))[:140]]
-    message.source = "Home"
-    message.priority = Priority.URGENT
-    box.add([message])
-    again = Outbox.restore(json.loads(json.dumps(box.snapshot())), throughput=None)
-    copy = again.get(message.local_id)
-    assert copy is not None
-    assert list(copy.parts) == list(message.parts)
-    assert (copy.source, copy.priority, copy.created_at) == ("Home", Priority.URGENT, 100.0)
 
 
 # --------------------------------------------------------------------------- specs
@@ -1016,9 +730,9 @@ def part_state(box: Outbox, ref: PartRef) -> tuple[bool, bool]:
 
 def can_send(box: Outbox) -> bool:
     """Whether a part is queued or waits for a retry (next_part() would return)."""
-    if box._head() is not None:
+    if box._queue.head() is not None:
         return True
-    return any(not m.done and not m.acked[i] for _, _, m, i in box._delayed)
+    return any(not m.done and not m.acked[i] for _, _, m, i in box._queue._delayed)
 
 
 def _reload(
@@ -1116,7 +830,7 @@ async def _steps_per_part(queued: int) -> float:
     box.add([msg(1 + i % 3) for i in range(queued)])
     flying = deque([await box.next_part() for _ in range(box.window)])  # a full window
     batch = [msg(1 + i % 3) for i in range(1000)]
-    with count_steps(outbox_module) as steps:
+    with count_steps(machine, retry, wakeup) as steps:
         box.add(batch)
         for i in range(2000):
             ref = flying.popleft()

@@ -12,7 +12,7 @@ from custom_components.smscentre.smsc.message import (
     is_provider_id,
     new_local_id,
 )
-from custom_components.smscentre.smsc.outbox import Outbox, http_attempts
+from custom_components.smscentre.smsc.outbox import HttpHandover, Outbox, http_attempts
 
 from .test_outbox import OK, SUBMITFAIL, FakeTime, make, msg
 
@@ -39,8 +39,8 @@ def every(channel: str) -> bool:
     return True
 
 
-def take(box: Outbox, **kwargs: Any) -> OutboundMessage:
-    message = box.take_for_http(every, **kwargs)
+def take(http: HttpHandover, **kwargs: Any) -> OutboundMessage:
+    message = http.take(every, **kwargs)
     assert message is not None
     return message
 
@@ -53,23 +53,24 @@ def roundtrip(snapshot: dict[str, Any]) -> dict[str, Any]:
 async def test_urgent_first_and_never_twice() -> None:
     done: list[OutboundMessage] = []
     box = make(on_done=done.append)
+    http = HttpHandover(box)
     normal, urgent = spec(), spec(priority=Priority.URGENT)
     box.enqueue([normal, urgent])
-    first = take(box)
+    first = take(http)
     assert first.local_id == urgent[0]
     assert (http_attempts(first), first.state, list(first.uncertain)) == (1, "sending", [1])
     assert not is_provider_id(first.message_ids[0])
-    second = take(box)
+    second = take(http)
     assert second.local_id == normal[0]
-    assert box.take_for_http(every) is None
+    assert http.take(every) is None
     assert box.next_part_nowait() is None  # taken: SMPP cannot send them meanwhile
-    box.http_sent(first, "4242")
-    box.http_sent(first, "again")  # a second answer changes nothing
+    http.sent(first, "4242")
+    http.sent(first, "again")  # a second answer changes nothing
     assert [(m.local_id, m.state, m.via, m.message_ids) for m in done] == [
         (urgent[0], "sent", "http", ["4242"])
     ]
     assert (box.queued, box.sent_total) == (1, 1)
-    box.http_failed(second, "invalid_number", 7)
+    http.failed(second, "invalid_number", 7)
     assert (second.state, second.error, second.error_status, second.via) == (
         "failed",
         "invalid_number",
@@ -81,11 +82,12 @@ async def test_urgent_first_and_never_twice() -> None:
 
 async def test_a_long_message_goes_whole() -> None:
     box = make()
+    http = HttpHandover(box)
     long = spec(parts=3)
     box.enqueue([long])
-    message = take(box)
+    message = take(http)
     assert message.message_ids == ["http:1"] * 3
-    box.http_sent(message, "77")
+    http.sent(message, "77")
     assert (message.message_ids, message.remaining, list(message.acked)) == (
         ["77"] * 3,
         0,
@@ -96,6 +98,7 @@ async def test_a_long_message_goes_whole() -> None:
 async def test_what_went_over_smpp_stays_with_smpp() -> None:
     """A part tried over SMPP (answered, uncertain or half sent) keeps its message off HTTP."""
     box = make(window=10)
+    http = HttpHandover(box)
     timed_out, long, fresh = spec(), spec(parts=2), spec()
     box.enqueue([timed_out, long])
     ref = box.next_part_nowait()
@@ -105,20 +108,21 @@ async def test_what_went_over_smpp_stays_with_smpp() -> None:
     assert half is not None
     assert half.local_id == long[0]
     box.enqueue([fresh])
-    assert take(box).local_id == fresh[0]
-    assert box.take_for_http(every) is None
+    assert take(http).local_id == fresh[0]
+    assert http.take(every) is None
 
 
 async def test_channels_http_cannot_carry_stay_queued() -> None:
     box = make()
+    http = HttpHandover(box)
     code, sms = spec("telegram_code"), spec()
     box.enqueue([code, sms])
     skipped: list[tuple[str, str, str]] = []
-    message = box.take_for_http(lambda ch: ch != "telegram_code", on_skip=_collect(skipped))
+    message = http.take(lambda ch: ch != "telegram_code", on_skip=_collect(skipped))
     assert message is not None
     assert message.local_id == sms[0]
     assert skipped == [(code[0], "telegram_code", "79990000001")]
-    assert box.take_for_http(lambda ch: ch != "telegram_code") is None
+    assert http.take(lambda ch: ch != "telegram_code") is None
     assert box.queued == 2
     ref = box.next_part_nowait()
     assert ref is not None
@@ -131,17 +135,18 @@ def _collect(into: list[tuple[str, str, str]]) -> Any:
 
 async def test_return_not_sent_undoes_the_attempt() -> None:
     box = make()
+    http = HttpHandover(box)
     first, second = spec(), spec()
     box.enqueue([first, second])
-    message = take(box)
-    box.http_return(message, maybe_sent=False)
+    message = take(http)
+    http.give_back(message, maybe_sent=False)
     assert (message.state, message.attempts, message.message_ids, list(message.uncertain)) == (
         "queued",
         0,
         [None],
         [0],
     )
-    again = take(box)  # back at the head: it goes first
+    again = take(http)  # back at the head: it goes first
     assert again is message
     assert http_attempts(again) == 1
 
@@ -150,13 +155,14 @@ async def test_return_maybe_sent_smpp_duplicate_counts_as_sent() -> None:
     """No answer from HTTP: uncertain. SMPP may take it; 0x45 then means it went."""
     done: list[OutboundMessage] = []
     box = make(on_done=done.append)
+    http = HttpHandover(box)
     box.enqueue([spec()])
-    message = take(box)
-    box.http_return(message, maybe_sent=True)
+    message = take(http)
+    http.give_back(message, maybe_sent=True)
     assert (http_attempts(message), list(message.uncertain)) == (1, [1])
-    again = take(box)  # HTTP may try again (with the same id), as attempt 2
+    again = take(http)  # HTTP may try again (with the same id), as attempt 2
     assert http_attempts(again) == 2
-    box.http_return(again, maybe_sent=True)
+    http.give_back(again, maybe_sent=True)
     ref = box.next_part_nowait()
     assert ref is not None
     assert ref.message is message
@@ -167,13 +173,14 @@ async def test_return_maybe_sent_smpp_duplicate_counts_as_sent() -> None:
 
 async def test_after_an_smpp_attempt_http_does_not_take_it_back() -> None:
     box = make()
+    http = HttpHandover(box)
     box.enqueue([spec()])
-    message = take(box)
-    box.http_return(message, maybe_sent=True)
+    message = take(http)
+    http.give_back(message, maybe_sent=True)
     ref = box.next_part_nowait()
     assert ref is not None
     box.on_timeout(ref.token)
-    assert box.take_for_http(every) is None
+    assert http.take(every) is None
     ref = await box.next_part()
     box.on_response(ref.token, OK, "555")
     assert (message.state, message.message_ids) == ("sent", ["555"])
@@ -185,51 +192,55 @@ async def test_snapshot_keeps_an_http_attempt() -> None:
     stay with SMPP."""
     time = FakeTime()
     box = make(time)
+    http = HttpHandover(box)
     taken, waiting = spec(), spec()
     box.enqueue([taken, waiting])
-    take(box)
+    take(http)
     crashed = roundtrip(box.snapshot())
-    restored = Outbox.restore(crashed, clock=time, wall_clock=time, throughput=None)
-    message = restored.take_for_http(every)
+    restored = HttpHandover(Outbox.restore(crashed, clock=time, wall_clock=time, throughput=None))
+    message = restored.take(every)
     assert message is not None
     assert message.local_id == taken[0]
     assert http_attempts(message) == 2
-    assert restored.take_for_http(every) is None  # may have gone over SMPP after the snapshot
+    assert restored.take(every) is None  # may have gone over SMPP after the snapshot
 
     box.close()
     clean = roundtrip(box.snapshot())
-    restored = Outbox.restore(clean, clock=time, wall_clock=time, throughput=None)
-    ids = [m.local_id for m in (restored.take_for_http(every), restored.take_for_http(every))]
+    restored = HttpHandover(Outbox.restore(clean, clock=time, wall_clock=time, throughput=None))
+    ids = [m.local_id for m in (restored.take(every), restored.take(every))]
     assert ids == [taken[0], waiting[0]]
 
 
 async def test_closed_and_scan_limit() -> None:
     box = make(window=100)
+    http = HttpHandover(box)
     specs = [spec("bot") for _ in range(5)] + [spec()]
     box.enqueue(specs)
-    assert box.take_for_http(lambda ch: ch == "sms", scan=5) is None
-    assert box.take_for_http(lambda ch: ch == "sms", scan=6) is not None
+    assert http.take(lambda ch: ch == "sms", scan=5) is None
+    assert http.take(lambda ch: ch == "sms", scan=6) is not None
     box.close()
-    assert box.take_for_http(every) is None
+    assert http.take(every) is None
 
 
 async def test_a_finished_or_forgotten_message_is_not_returned() -> None:
     box = make()
+    http = HttpHandover(box)
     box.enqueue([spec()])
-    message = take(box)
-    box.http_sent(message, "1")
-    box.http_return(message, maybe_sent=True)
-    box.http_failed(message, "x", None)
+    message = take(http)
+    http.sent(message, "1")
+    http.give_back(message, maybe_sent=True)
+    http.failed(message, "x", None)
     assert (box.queued, box.sent_total, box.failed_total) == (0, 1, 0)
     assert box.next_part_nowait() is None
 
 
 async def test_objects_added_and_built_by_get() -> None:
     box = make()
+    http = HttpHandover(box)
     added = msg(2)
     box.add([added])
     queued = spec()
     box.enqueue([queued])
     built = box.get(queued[0])  # an object now stands for the queued spec
-    assert take(box) is added
-    assert take(box) is built
+    assert take(http) is added
+    assert take(http) is built

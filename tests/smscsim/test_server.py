@@ -849,7 +849,7 @@ async def test_pdu_cost_is_spent_once_per_pdu_received(
     connect: Connect, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spent: list[float] = []
-    monkeypatch.setattr("smscsim.server.burn", spent.append)
+    monkeypatch.setattr("smscsim.session.burn", spent.append)
     async with SmscSimulator(pdu_cost=20e-6) as slow:
         client = await connect(target=slow)  # the bind is a PDU too
         for index in range(5):

@@ -16,7 +16,7 @@ from typing import Any, Final
 import uuid
 
 # An unacked part's id while its message is, or was, with the HTTP API: ``http:<n>``, n attempts
-# of it went there (see ``Outbox.take_for_http``); never an id the provider gave.
+# of it went there (see ``outbox/handover.py``); never an id the provider gave.
 HTTP_MARK: Final = "http:"
 VIA_SMPP: Final = "smpp"
 VIA_HTTP: Final = "http"
@@ -97,7 +97,7 @@ class OutboundMessage:
     remaining: int = field(default=0, repr=False)  # parts without a final answer
     # next part of a fresh queue entry (the message itself queued, see ``Outbox._head``)
     cursor: int = field(default=0, repr=False, compare=False)
-    # the unchanging part of its snapshot entry, encoded once by ``Outbox.snapshot``
+    # the unchanging part of its snapshot entry, encoded once (``outbox/snapshot.py``)
     stored: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
     # itself as a spec (``to_spec``), built once for the parts sent
     spec: MessageSpec | None = field(default=None, repr=False, compare=False)

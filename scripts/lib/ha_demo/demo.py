@@ -28,7 +28,7 @@ from .config_folder import (
 )
 from .processes import (
     Child,
-    free_port,
+    free_ports,
     homeassistant_package,
     start_hass,
     start_simulator,
@@ -51,8 +51,8 @@ class Ports:
 
     @classmethod
     def any_free(cls) -> Ports:
-        smpp, control, http = free_port(), free_port(), free_port()
-        return cls(smpp=smpp, control=control, api=free_port(), http=http)
+        smpp, control, api, http = free_ports(None, None, None, None)
+        return cls(smpp=smpp, control=control, api=api, http=http)
 
 
 class Demo:

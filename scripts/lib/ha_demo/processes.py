@@ -16,17 +16,29 @@ from .common import ROOT, DemoError, log
 STOP_TIMEOUT = 30.0
 
 
-def free_port(preferred: int | None = None) -> int:
-    """Return `preferred` when it is free on 127.0.0.1, else any free port."""
-    for port in (preferred, 0) if preferred else (0,):
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's servers
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(sock.getsockname()[1])
-    raise RuntimeError("no free port")
+def free_ports(*preferred: int | None) -> list[int]:
+    """One free port on 127.0.0.1 for each of `preferred`: that port when it is free, else
+    any. The ports differ: each stays bound until all are chosen (a port just released is
+    the kernel's likely next answer to "any")."""
+    held: list[socket.socket] = []
+    try:
+        for wanted in preferred:
+            for port in (wanted, 0) if wanted else (0,):
+                sock = socket.socket()
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's servers
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    sock.close()
+                    continue
+                held.append(sock)
+                break
+            else:
+                raise RuntimeError("no free port")
+        return [int(sock.getsockname()[1]) for sock in held]
+    finally:
+        for sock in held:
+            sock.close()
 
 
 class Child:
