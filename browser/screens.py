@@ -33,6 +33,8 @@ class Screens:
         """Keep what the page shows now as `name`.png in the screenshots folder (the README's
         pictures are taken this way: ``scripts/browser --shots docs/images``)."""
         if self.shots is not None:
+            # not while the launch screen still fades out over the page
+            self.page.wait_for_function("() => !document.getElementById('ha-launch-screen')")
             self.page.screenshot(path=self.shots / f"{name}.png")
 
     def wait_connected(self) -> None:
