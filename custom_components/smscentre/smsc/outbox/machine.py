@@ -535,9 +535,7 @@ class Outbox:
 
     def _materialize(self, spec: MessageSpec) -> OutboundMessage:
         """Build the message of a queued spec; it takes the spec's place in ``_active``."""
-        message = OutboundMessage.from_spec(spec)
-        message._reset_progress()
-        self._active[message.local_id] = message
+        message = self._active[spec[SPEC_ID]] = OutboundMessage.queued(spec)
         return message
 
     def _dispatch(self, entry: Entry, now: float) -> PartRef:
@@ -584,11 +582,7 @@ class Outbox:
         """Build the message of a spec on its first attempt, for the retry logic; with
         ``pending`` its PartRef replaces the spec among the attempts awaiting a response."""
         self._flying.pop(spec[SPEC_ID], None)
-        message = self._materialize(spec)
-        message.part_attempts[0] = 1
-        message.attempts = 1
-        message.cursor = 1
-        message.state = STATE_SENDING
+        message = self._active[spec[SPEC_ID]] = OutboundMessage.first_attempt(spec)
         ref = PartRef(spec, 0, token, message)
         if pending:
             self._pending[token] = ref
@@ -597,15 +591,8 @@ class Outbox:
     def _sent_spec(self, spec: MessageSpec, message_id: str) -> None:
         """A spec's only part was accepted at its first attempt: the message is sent."""
         self._flying.pop(spec[SPEC_ID], None)
-        message = OutboundMessage.from_spec(spec)
-        message.message_ids = [message_id]
-        message.state = STATE_SENT
-        message.attempts = message.cursor = 1
-        message.part_attempts = bytearray(b"\x01")
-        message.uncertain = bytearray(1)
-        message.acked = bytearray(b"\x01")
         self.sent_total += 1
-        self._finish(message)
+        self._finish(OutboundMessage.sent_at_first(spec, message_id))
 
     def _retry(self, message: OutboundMessage, index: int, status: int | None, reason: str) -> None:
         if self._policy.gives_up(message, index):
