@@ -3,8 +3,8 @@
 A ``MessageSpec`` is a tuple of strings, numbers and bytes, which the cyclic garbage
 collector stops tracking: the actions queue specs, so a backlog costs the collector nothing.
 An ``OutboundMessage`` carries a message's progress (per-part ids, attempts, uncertainty) and
-is built only where progress is needed (see ``Outbox``). A ``PartRef`` is one attempt at one
-part, as the link takes it from the outbox.
+is built only where progress is needed (``outbox/backlog.py``). A ``PartRef`` is one attempt
+at one part, as the link takes it from the outbox.
 """
 
 from __future__ import annotations

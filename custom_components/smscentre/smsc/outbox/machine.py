@@ -3,11 +3,11 @@
 aiosmpplib has no window and no retry, so both live here. The actions ``enqueue()`` message
 specs (``prepare.py`` builds them) and follow ``on_done``; the link pulls the parts that may
 go with ``await next_part()`` / ``next_part_nowait()``, sends one SUBMIT_SM for each and
-reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``. What an answer
-means and when a part goes again is the retry policy (:mod:`.retry`); the persisted image
-is :mod:`.snapshot`; HTTP takes whole messages through :mod:`.handover`, those SMPP cannot
-carry from a lane of their own (:mod:`.queue`), and counts its sends against the same
-throughput (``send_delay``, ``count_send``).
+reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``. What is queued
+is :mod:`.backlog`; what an answer means and when a part goes again is the retry policy
+(:mod:`.retry`); the persisted image is :mod:`.snapshot`; HTTP takes whole messages through
+:mod:`.handover`, those SMPP cannot carry from a lane of their own (:mod:`.queue`), and
+counts its sends against the same throughput (``send_delay``, ``count_send``).
 
 Order
     URGENT before NORMAL, first in first out, the parts of a long message together, retries
@@ -40,7 +40,7 @@ Two ways in
     every object of a class stays tracked, so a backlog of specs never sets off the full
     collections a backlog of objects does (each one a pass over the whole Home Assistant
     heap). A spec becomes an ``OutboundMessage`` when its first part goes (or on ``get()``);
-    follow it with ``on_done``.
+    follow it with ``on_done``. Both are checked and queued by :mod:`.backlog`.
 
 Everything per part is O(1) (a retry is O(log n) in the delay heap): the queue's deques and
 heap, a dict of parts awaiting a response. ``snapshot()`` and
@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 import logging
 import random
 import time
@@ -60,7 +60,6 @@ from typing import Any
 from ..errors import SmscError
 from ..message import (
     FINISHED_STATES,
-    SPEC_CREATED,
     SPEC_ID,
     SPEC_PARTS,
     SPEC_PRIORITY,
@@ -70,10 +69,10 @@ from ..message import (
     MessageSpec,
     OutboundMessage,
     PartRef,
-    Priority,
 )
 from ..ratelimit import RateLimiter
-from .queue import Entry, Job, PartQueue, parts_left
+from .backlog import Backlog
+from .queue import Entry, Job
 from .retry import (
     ERROR_TIMEOUT,
     ERROR_TOO_MANY_ATTEMPTS,
@@ -136,10 +135,9 @@ class Outbox:
         self._pending: dict[int, PartRef | MessageSpec] = {}
         self._flying: dict[str, int] = {}  # local_id -> token of those specs
         self._late: OrderedDict[int, PartRef] = OrderedDict()  # timed-out attempts
-        # local_id -> not finished, in add order (a spec until its first part goes)
-        self._active: dict[str, OutboundMessage | MessageSpec] = {}
-        self._queue = PartQueue(self._active)
-        self._futures: dict[str, asyncio.Future[OutboundMessage]] = {}
+        self._backlog = Backlog()
+        self._active = self._backlog.active  # read here, changed by the backlog
+        self._queue = self._backlog.queue
         self._wakeup = Wakeup(sleep)
         self._wake = self._wakeup.wake  # bound once: called for every part
         self._next_token = 1
@@ -183,14 +181,11 @@ class Outbox:
         return self._limiter.effective_rate
 
     def get(self, local_id: str) -> OutboundMessage | None:
-        """Return an unfinished message by its local id.
-
-        A message queued by ``enqueue()`` and not tried yet is built from its spec now; the
-        outbox updates that object from then on.
-        """
+        """Return an unfinished message by its local id; one still a spec is built now, and
+        the outbox updates that object from then on."""
         found = self._active.get(local_id)
         if isinstance(found, tuple):
-            return self.started(local_id) or self._materialize(found)
+            return self.started(local_id) or self._backlog.build(found)
         return found
 
     def started(self, local_id: str) -> OutboundMessage | None:
@@ -224,59 +219,20 @@ class Outbox:
         or failed (a failure is in ``message.state``/``error``, never raised)."""
         if self._closed:
             raise SmscError("outbox_closed")
-        loop = asyncio.get_running_loop()
-        batch = list(messages)
-        seen: set[str] = set()
-        for message in batch:
-            message.priority = Priority(message.priority)
-            self._check_new(message.local_id, message.parts, seen)
-        result: list[asyncio.Future[OutboundMessage]] = []
-        now = self._wall_clock()
-        active = self._active
-        queue = self._queue
-        for message in batch:
-            message._reset_progress()
-            if not message.created_at:
-                message.created_at = now
-            active[message.local_id] = message
-            queue.append(message, message.priority)
-            future: asyncio.Future[OutboundMessage] = loop.create_future()
-            self._futures[message.local_id] = future
-            result.append(future)
-        if batch:
+        futures = self._backlog.add(messages, self._wall_clock())
+        if futures:
             self._changed()
             self._wake()
-        return result
+        return futures
 
     def enqueue(self, specs: Iterable[MessageSpec]) -> None:
-        """Queue messages given as specs (see the module docstring); no future: follow
-        ``on_done``, which gets the ``OutboundMessage`` each became."""
+        """Queue messages given as specs (:mod:`.backlog`); no future: follow ``on_done``,
+        which gets the ``OutboundMessage`` each became."""
         if self._closed:
             raise SmscError("outbox_closed")
-        batch = list(specs)
-        seen: set[str] = set()
-        for spec in batch:
-            Priority(spec[SPEC_PRIORITY])  # ValueError when not one
-            self._check_new(spec[SPEC_ID], spec[SPEC_PARTS], seen)
-        if not batch:
-            return
-        now = self._wall_clock()
-        active = self._active
-        queue = self._queue
-        for given in batch:
-            spec = given if given[SPEC_CREATED] else (*given[:9], now)
-            active[spec[SPEC_ID]] = spec
-            queue.append(spec, spec[SPEC_PRIORITY])
-        self._changed()
-        self._wake()
-
-    def _check_new(self, local_id: str, parts: Sequence[bytes], seen: set[str]) -> None:
-        """ValueError unless a message to queue has parts and a local id not queued yet."""
-        if not parts:
-            raise ValueError(f"message {local_id} has no parts")
-        if local_id in self._active or local_id in seen:
-            raise ValueError(f"message {local_id} is already queued")
-        seen.add(local_id)
+        if self._backlog.enqueue(specs, self._wall_clock()):
+            self._changed()
+            self._wake()
 
     # ----------------------------------------------------------------- link side
 
@@ -413,18 +369,9 @@ class Outbox:
         *,
         http_only: bool = False,
     ) -> OutboundMessage | None:
-        """Take out of its queue the first unfinished message ``wanted`` picks, urgent first,
-        among the first ``scan`` entries; None if none. ``http_only``: from the messages SMPP
-        cannot carry (:mod:`.queue`'s lanes), else from those it can.
-
-        ``wanted`` gets the message, or its spec while none is built; the message taken is
-        built now if need be. It is in no queue until ``put_back()``; its progress is the
-        caller's, told with ``changed()``.
-        """
-        taken = self._queue.take_first(wanted, scan, http_only=http_only)
-        if isinstance(taken, tuple):
-            return self._materialize(taken)
-        return taken
+        """Take the first message ``wanted`` picks out of its queue (``Backlog.take_first``);
+        it is in no queue until ``put_back()``; tell its progress with ``changed()``."""
+        return self._backlog.take_first(wanted, scan, http_only=http_only)
 
     @property
     def http_waiting(self) -> bool:
@@ -446,11 +393,11 @@ class Outbox:
 
     def holds(self, message: OutboundMessage) -> bool:
         """Whether a message is unfinished and still this outbox's to finish."""
-        return message.state not in FINISHED_STATES and message.local_id in self._active
+        return self._backlog.holds(message)
 
     def put_back(self, message: OutboundMessage) -> None:
         """Queue a taken message's parts not yet accepted at the head of its queue."""
-        self._queue.push_front([parts_left(message)])
+        self._backlog.put_back(message)
         self._changed()
         self._wake()
 
@@ -479,10 +426,7 @@ class Outbox:
         """
         self._closed = True
         self._wakeup.cancel()
-        for future in self._futures.values():
-            if not future.done():
-                future.cancel()
-        self._futures.clear()
+        self._backlog.cancel_futures()
 
     def snapshot(self) -> dict[str, Any]:
         """Return a JSON-able image of every unfinished message (see :mod:`.snapshot`)."""
@@ -504,21 +448,7 @@ class Outbox:
         restored = read_snapshot(snapshot)
         self.sent_total = max(self.sent_total, restored.sent_total)
         self.failed_total = max(self.failed_total, restored.failed_total)
-        active = self._active
-        queue = self._queue
-        loaded = 0
-        for entry in restored.messages:
-            if isinstance(entry, tuple):  # not tried yet: queued as enqueue() queues it
-                if entry[SPEC_ID] in active:
-                    continue
-                active[entry[SPEC_ID]] = entry
-                queue.append(entry, entry[SPEC_PRIORITY])
-            else:
-                if entry.local_id in active:
-                    continue
-                active[entry.local_id] = entry
-                queue.append(parts_left(entry), entry.priority)
-            loaded += 1
+        loaded = self._backlog.restore(restored.messages)
         if loaded:
             self._changed()
             self._wake()
@@ -532,11 +462,6 @@ class Outbox:
         return outbox
 
     # ----------------------------------------------------------------- internals
-
-    def _materialize(self, spec: MessageSpec) -> OutboundMessage:
-        """Build the message of a queued spec; it takes the spec's place in ``_active``."""
-        message = self._active[spec[SPEC_ID]] = OutboundMessage.queued(spec)
-        return message
 
     def _dispatch(self, entry: Entry, now: float) -> PartRef:
         self._operations += 1
@@ -557,7 +482,7 @@ class Outbox:
                     self._queue.pop_head(message.priority)
             else:
                 if isinstance(entry, tuple):
-                    message = self._materialize(entry)
+                    message = self._backlog.build(entry)
                     self._queue.replace_head(message.priority, message)
                 else:
                     message = entry
@@ -582,8 +507,7 @@ class Outbox:
         """Build the message of a spec on its first attempt, for the retry logic; with
         ``pending`` its PartRef replaces the spec among the attempts awaiting a response."""
         self._flying.pop(spec[SPEC_ID], None)
-        message = self._active[spec[SPEC_ID]] = OutboundMessage.first_attempt(spec)
-        ref = PartRef(spec, 0, token, message)
+        ref = PartRef(spec, 0, token, self._backlog.build(spec, first_attempt=True))
         if pending:
             self._pending[token] = ref
         return ref
@@ -634,8 +558,7 @@ class Outbox:
 
     def _finish(self, message: OutboundMessage) -> None:
         message.finished_at = self._wall_clock()
-        self._active.pop(message.local_id, None)
-        future = self._futures.pop(message.local_id, None)
+        future = self._backlog.remove(message.local_id)
         if self.on_done is not None:
             try:
                 self.on_done(message)

@@ -16,10 +16,10 @@ Lanes
 
 An entry is a message itself (fresh: every part, in order, from its ``cursor``), a ``Job``
 (the parts left of a restored or taken-back message, a retry) or a spec (fresh, not yet built
-into a message: see the state machine's docstring). A spec is current while the outbox's
-``active`` map holds that very tuple for its local id; once a message was built of it, the
-queue goes on with the message. Spent entries (finished messages, parts accepted meanwhile)
-are dropped when they reach the head. Every step is O(1), a retry O(log n).
+into a message: :mod:`.backlog`). A spec is current while the backlog's ``active`` map holds
+that very tuple for its local id; once a message was built of it, the queue goes on with the
+message. Spent entries (finished messages, parts accepted meanwhile) are dropped when they
+reach the head. Every step is O(1), a retry O(log n).
 """
 
 from __future__ import annotations
