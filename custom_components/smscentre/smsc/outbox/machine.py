@@ -4,10 +4,11 @@ aiosmpplib has no window and no retry, so both live here. The actions ``enqueue(
 specs (``prepare.py`` builds them) and follow ``on_done``; the link pulls the parts that may
 go with ``await next_part()`` / ``next_part_nowait()``, sends one SUBMIT_SM for each and
 reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``. What is queued
-is :mod:`.backlog`; what an answer means and when a part goes again is the retry policy
-(:mod:`.retry`); the persisted image is :mod:`.snapshot`; HTTP takes whole messages through
-:mod:`.handover`, those SMPP cannot carry from a lane of their own (:mod:`.queue`), and
-counts its sends against the same throughput (``send_delay``, ``count_send``).
+is :mod:`.backlog`, what awaits a response :mod:`.attempts`; what an answer means and when a
+part goes again is the retry policy (:mod:`.retry`); the persisted image is :mod:`.snapshot`;
+HTTP takes whole messages through :mod:`.handover`, those SMPP cannot carry from a lane of
+their own (:mod:`.queue`), and counts its sends against the same throughput
+(``send_delay``, ``count_send``).
 
 Order
     URGENT before NORMAL, first in first out, the parts of a long message together, retries
@@ -50,7 +51,6 @@ heap, a dict of parts awaiting a response. ``snapshot()`` and
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 import logging
 import random
@@ -60,17 +60,16 @@ from typing import Any
 from ..errors import SmscError
 from ..message import (
     FINISHED_STATES,
-    SPEC_ID,
     SPEC_PARTS,
     SPEC_PRIORITY,
     STATE_FAILED,
-    STATE_SENDING,
     STATE_SENT,
     MessageSpec,
     OutboundMessage,
     PartRef,
 )
 from ..ratelimit import RateLimiter
+from .attempts import Attempts
 from .backlog import Backlog
 from .queue import Entry, Job
 from .retry import (
@@ -87,8 +86,6 @@ from .snapshot import read_snapshot, take_snapshot
 from .wakeup import Wakeup
 
 _LOGGER = logging.getLogger(__name__)
-
-LATE_TOKENS = 10_000  # timed-out attempts whose late success we still accept
 
 
 class Outbox:
@@ -130,17 +127,13 @@ class Outbox:
         self.on_done = on_done
         self._clock = clock
         self._wall_clock = wall_clock
-        # token -> attempt awaiting a response; a spec for the first attempt of a single-part
-        # message queued by ``enqueue`` (no object for it unless something goes wrong)
-        self._pending: dict[int, PartRef | MessageSpec] = {}
-        self._flying: dict[str, int] = {}  # local_id -> token of those specs
-        self._late: OrderedDict[int, PartRef] = OrderedDict()  # timed-out attempts
         self._backlog = Backlog()
         self._active = self._backlog.active  # read here, changed by the backlog
         self._queue = self._backlog.queue
+        self._attempts = Attempts(self._backlog)
+        self._pending = self._attempts.pending  # read here, changed by the attempts
         self._wakeup = Wakeup(sleep)
         self._wake = self._wakeup.wake  # bound once: called for every part
-        self._next_token = 1
         self._closed = False
         self.sent_total = 0
         self.failed_total = 0
@@ -191,12 +184,7 @@ class Outbox:
     def started(self, local_id: str) -> OutboundMessage | None:
         """Return an unfinished message a part of which went (its progress), else None."""
         found = self._active.get(local_id)
-        if not isinstance(found, tuple):
-            return found
-        token = self._flying.get(local_id)
-        if token is None:
-            return None
-        return self._adopt(token, found).message
+        return self._attempts.started(found) if isinstance(found, tuple) else found
 
     def stats(self) -> dict[str, Any]:
         """Counters for diagnostics and sensors (O(1))."""
@@ -277,17 +265,19 @@ class Outbox:
     def on_response(self, token: int, status: int, message_id: str | None) -> None:
         """Handle the SUBMIT_SM_RESP of an attempt."""
         self._operations += 1
-        entry = self._pending.pop(token, None)
+        entry = self._attempts.pop(token)
         if entry is None:
             self._late_response(token, status, message_id)
             return
         if isinstance(entry, tuple):
             if status == STATUS_OK and message_id is not None:
-                self._sent_spec(entry, message_id)  # the common case, without retry state
+                # the common case: no retry state was needed
+                self.sent_total += 1
+                self._finish(OutboundMessage.sent_at_first(entry, message_id))
                 self._changed()
                 self._wake()
                 return
-            ref = self._adopt(token, entry, pending=False)
+            ref = self._attempts.adopt(token, entry)
         else:
             ref = entry
         message = ref.message
@@ -310,32 +300,24 @@ class Outbox:
 
     def on_timeout(self, token: int) -> None:
         """No SUBMIT_SM_RESP came in time: the attempt is uncertain; retry the part."""
-        entry = self._pending.pop(token, None)
+        entry = self._attempts.pop(token)
         if entry is None:
             return
-        ref = self._adopt(token, entry, pending=False) if isinstance(entry, tuple) else entry
+        ref = self._attempts.adopt(token, entry) if isinstance(entry, tuple) else entry
         message = ref.message
         assert message is not None
         if message.state not in FINISHED_STATES and not message.acked[ref.index]:
             message.uncertain[ref.index] = 1
-            late = self._late
-            late[token] = ref
-            if len(late) > LATE_TOKENS:
-                late.popitem(last=False)
+            self._attempts.timed_out(ref)  # a late success still counts
             self._retry(message, ref.index, None, ERROR_TIMEOUT)
             self._changed()
         self._wake()
 
     def on_link_lost(self) -> None:
         """Put every part awaiting a response back at the head of its queue, uncertain."""
-        self._late.clear()  # responses of a dead session never come
-        if not self._pending:
+        refs = self._attempts.lost()  # in the order they were sent
+        if not refs:
             return
-        refs = [  # in the order they were sent
-            self._adopt(token, entry, pending=False) if isinstance(entry, tuple) else entry
-            for token, entry in self._pending.items()
-        ]
-        self._pending.clear()
         jobs: dict[int, Job] = {}  # id(message) -> job, first sent first
         for ref in refs:
             message, index = ref.message, ref.index
@@ -433,7 +415,7 @@ class Outbox:
         return take_snapshot(
             self._active.values(),
             self._pending.values(),
-            self._flying,
+            self._attempts.flying,
             clean=self._closed,
             sent_total=self.sent_total,
             failed_total=self.failed_total,
@@ -465,14 +447,9 @@ class Outbox:
 
     def _dispatch(self, entry: Entry, now: float) -> PartRef:
         self._operations += 1
-        token = self._next_token
-        self._next_token = token + 1
         if isinstance(entry, tuple) and len(entry[SPEC_PARTS]) == 1:
-            # the first attempt of a single-part message: it stays a spec (see enqueue)
             self._queue.pop_head(entry[SPEC_PRIORITY])
-            self._pending[token] = entry
-            self._flying[entry[SPEC_ID]] = token
-            ref = PartRef(entry, 0, token)
+            ref = self._attempts.first(entry)  # it stays a spec
         else:
             if isinstance(entry, Job):
                 message = entry.message
@@ -490,33 +467,10 @@ class Outbox:
                 message.cursor = index + 1
                 if index + 1 >= len(message.parts):
                     self._queue.pop_head(message.priority)
-            spec = message.spec
-            if spec is None:
-                spec = message.spec = message.to_spec()
-            ref = PartRef(spec, index, token, message)
-            self._pending[token] = ref
-            attempts = message.part_attempts[index] + 1
-            message.part_attempts[index] = attempts
-            message.attempts = max(message.attempts, attempts)
-            message.state = STATE_SENDING
+            ref = self._attempts.start(message, index)
         self._limiter.sent(now)
         self._changed()
         return ref
-
-    def _adopt(self, token: int, spec: MessageSpec, *, pending: bool = True) -> PartRef:
-        """Build the message of a spec on its first attempt, for the retry logic; with
-        ``pending`` its PartRef replaces the spec among the attempts awaiting a response."""
-        self._flying.pop(spec[SPEC_ID], None)
-        ref = PartRef(spec, 0, token, self._backlog.build(spec, first_attempt=True))
-        if pending:
-            self._pending[token] = ref
-        return ref
-
-    def _sent_spec(self, spec: MessageSpec, message_id: str) -> None:
-        """A spec's only part was accepted at its first attempt: the message is sent."""
-        self._flying.pop(spec[SPEC_ID], None)
-        self.sent_total += 1
-        self._finish(OutboundMessage.sent_at_first(spec, message_id))
 
     def _retry(self, message: OutboundMessage, index: int, status: int | None, reason: str) -> None:
         if self._policy.gives_up(message, index):
@@ -569,7 +523,7 @@ class Outbox:
 
     def _late_response(self, token: int, status: int, message_id: str | None) -> None:
         """A response for a timed-out attempt: a success still counts (never send twice)."""
-        ref = self._late.pop(token, None)
+        ref = self._attempts.late(token)
         if ref is None or status != STATUS_OK:
             return
         message = ref.message
