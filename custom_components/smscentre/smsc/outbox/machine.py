@@ -318,7 +318,7 @@ class Outbox:
         refs = self._attempts.lost()  # in the order they were sent
         if not refs:
             return
-        jobs: dict[int, Job] = {}  # id(message) -> job, first sent first
+        again: list[tuple[OutboundMessage, int]] = []
         for ref in refs:
             message, index = ref.message, ref.index
             assert message is not None
@@ -329,15 +329,8 @@ class Outbox:
                 self._fail(message, ERROR_TOO_MANY_ATTEMPTS, None)
                 continue
             self.retries_total += 1
-            job = jobs.get(id(message))
-            if job is None:
-                jobs[id(message)] = Job(message, [index])
-            else:
-                job.indices.append(index)  # type: ignore[union-attr]
-                job.stop += 1
-        self._queue.push_front(
-            job for job in jobs.values() if job.message.state not in FINISHED_STATES
-        )
+            again.append((message, index))
+        self._queue.resend(again)
         self._changed()
         self._wake()
 
@@ -451,23 +444,11 @@ class Outbox:
             self._queue.pop_head(entry[SPEC_PRIORITY])
             ref = self._attempts.first(entry)  # it stays a spec
         else:
-            if isinstance(entry, Job):
-                message = entry.message
-                index = entry.peek()
-                entry.pos += 1
-                if entry.pos >= entry.stop:
-                    self._queue.pop_head(message.priority)
-            else:
-                if isinstance(entry, tuple):
-                    message = self._backlog.build(entry)
-                    self._queue.replace_head(message.priority, message)
-                else:
-                    message = entry
-                index = message.cursor
-                message.cursor = index + 1
-                if index + 1 >= len(message.parts):
-                    self._queue.pop_head(message.priority)
-            ref = self._attempts.start(message, index)
+            if isinstance(entry, tuple):
+                entry = self._backlog.build(entry)
+                self._queue.replace_head(entry.priority, entry)
+            message = entry.message if isinstance(entry, Job) else entry
+            ref = self._attempts.start(message, self._queue.advance(entry))
         self._limiter.sent(now)
         self._changed()
         return ref

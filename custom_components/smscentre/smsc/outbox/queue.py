@@ -164,6 +164,34 @@ class PartQueue:
         """The head spec of `priority` became `message`; its other parts follow from there."""
         self._queues[priority][0] = message
 
+    def advance(self, entry: OutboundMessage | Job) -> int:
+        """The index of the next part of the head entry ``head`` returned, which goes now;
+        the entry leaves the head once it has no part left."""
+        if isinstance(entry, Job):
+            index = entry.peek()
+            entry.pos += 1
+            if entry.pos >= entry.stop:
+                self._queues[entry.message.priority].popleft()
+            return index
+        index = entry.cursor
+        entry.cursor = index + 1
+        if index + 1 >= len(entry.parts):
+            self._queues[entry.priority].popleft()
+        return index
+
+    def resend(self, parts: Iterable[tuple[OutboundMessage, int]]) -> None:
+        """Put parts (message, index) back at the head of their priorities, the first given
+        first, each message's together; a message finished meanwhile drops its parts."""
+        jobs: dict[int, Job] = {}  # id(message) -> its job
+        for message, index in parts:
+            job = jobs.get(id(message))
+            if job is None:
+                jobs[id(message)] = Job(message, [index])
+            else:
+                job.indices.append(index)  # type: ignore[union-attr]
+                job.stop += 1
+        self.push_front(job for job in jobs.values() if job.message.state not in FINISHED_STATES)
+
     def take_first(
         self,
         wanted: Callable[[OutboundMessage | MessageSpec], bool],
