@@ -36,6 +36,7 @@ from custom_components.smscentre.smsc.outbox import (
     attempts,
     backlog,
     machine,
+    outcomes,
     queue,
     retry,
     snapshot,
@@ -839,7 +840,7 @@ async def _steps_per_part(queued: int) -> float:
     box.add([msg(1 + i % 3) for i in range(queued)])
     flying = deque([await box.next_part() for _ in range(box.window)])  # a full window
     batch = [msg(1 + i % 3) for i in range(1000)]
-    with count_steps(machine, attempts, backlog, queue, retry, wakeup) as steps:
+    with count_steps(machine, attempts, backlog, outcomes, queue, retry, wakeup) as steps:
         box.add(batch)
         for i in range(2000):
             ref = flying.popleft()

@@ -1,7 +1,10 @@
 """The outbox's unfinished messages: what each is by local id, and the queue it waits in.
 
-A message comes in as a ``MessageSpec`` (``enqueue``, the actions' way: the garbage collector
-stops tracking a tuple of strings, numbers and bytes) or an ``OutboundMessage`` (``add``).
+A message comes in as a ``MessageSpec`` (``enqueue``, the actions' way) or as an
+``OutboundMessage`` (``add``, with a future; the outbox updates that very object). The
+cyclic garbage collector stops tracking a tuple of strings, numbers and bytes at its first
+pass, whereas every object of a class stays tracked: a backlog of specs never sets off the
+full collections a backlog of objects does (each a pass over the whole Home Assistant heap).
 A spec stays one until progress needs an object: ``build()`` makes the message, which takes
 the spec's place here; queue entries still holding the spec go on with it (:mod:`.queue`).
 Restored messages (:mod:`.snapshot`) and messages the HTTP hand-over gives back are queued

@@ -1,50 +1,36 @@
-"""The outbox: priority queue, window and speed limit of outgoing SUBMIT_SMs; their outcomes.
+"""The outbox's state machine: which part may go now, and what each answer means.
 
 aiosmpplib has no window and no retry, so both live here. The actions ``enqueue()`` message
 specs (``prepare.py`` builds them) and follow ``on_done``; the link pulls the parts that may
 go with ``await next_part()`` / ``next_part_nowait()``, sends one SUBMIT_SM for each and
-reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``. What is queued
-is :mod:`.backlog`, what awaits a response :mod:`.attempts`; what an answer means and when a
-part goes again is the retry policy (:mod:`.retry`); the persisted image is :mod:`.snapshot`;
-HTTP takes whole messages through :mod:`.handover`, those SMPP cannot carry from a lane of
-their own (:mod:`.queue`), and counts its sends against the same throughput
-(``send_delay``, ``count_send``).
+reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``.
 
-Order
-    URGENT before NORMAL, first in first out, the parts of a long message together, retries
-    at the head once due: :mod:`.queue`.
+Decided here
+    - At most ``window`` parts await a response; at most ``throughput`` SUBMIT_SMs in any
+      sliding second, slowed down after ESME_RTHROTTLED (:mod:`..ratelimit`).
+    - A success accepts its part, and so does 0x45 to a part whose earlier attempt is
+      uncertain (it went); a retryable status sends the part again after a delay; any
+      other status fails the message, whose queued parts are dropped then.
+    - No response in time: the attempt is *uncertain* and the part is retried; a success
+      that comes late for it still counts, and the queued resend is dropped (never twice).
+    - Link lost: every part awaiting a response is uncertain and goes back to the head of
+      its queue at once, in the order sent.
 
-Flow control
-    At most ``window`` parts await a response. At most ``throughput`` SUBMIT_SMs in any sliding
-    second (``None`` = no limit), spread on a schedule that makes up a late wake-up instead of
-    losing it; after ESME_RTHROTTLED the rate is halved (at most once a second, down to 1/32)
-    and recovers by half again every 2 s without throttling: see :mod:`..ratelimit`. When the
-    rate holds parts back, the link's sender waits once (:mod:`.wakeup`).
+Decided elsewhere
+    - :mod:`.backlog`: what is queued (a spec until a message is built of it), the checks a
+      new message passes, re-queueing restored and taken-back messages, ``add()``'s futures.
+    - :mod:`.queue`: the order parts go in (URGENT first, a long message's parts together,
+      retries at the head once due) and the lane only HTTP takes from.
+    - :mod:`.attempts`: the attempts awaiting a response, by token (the first attempt of a
+      single-part spec stays a spec), and the timed-out ones a late success is kept for.
+    - :mod:`.outcomes`: what accepting, retrying or failing does to a message; the
+      counters, ``on_done`` and the futures of finished messages.
+    - :mod:`.retry`: which statuses retry, the backoff, the attempts a part gets.
+    - :mod:`.snapshot`: the persisted image. :mod:`.handover`: whole messages to the HTTP
+      API and back; HTTP's sends count against the same throughput (``send_delay``,
+      ``count_send``). :mod:`.wakeup`: where the link waits for a part.
 
-Outcomes
-    - Accepted: the part's message id is kept; when every part of a message is accepted the
-      message is ``sent``.
-    - Refused: the retry policy says whether the part goes again after its delay, counts as
-      sent (0x45 to an uncertain part) or fails its message.
-    - No response in time (``on_timeout``): the attempt is *uncertain* (the SMSC may have
-      accepted it) and the part is retried. A success that arrives late for it is kept, and
-      the queued resend is dropped.
-    - Link lost (``on_link_lost``): every part awaiting a response is uncertain and goes back
-      to the head of its queue at once, in its original order, to go out after the link is
-      back.
-    - When a message fails, its remaining queued parts are dropped.
-
-Two ways in
-    ``add()`` takes ``OutboundMessage`` objects and can return futures; the outbox updates
-    those very objects. ``enqueue()`` takes ``MessageSpec`` tuples (strings, numbers, bytes):
-    the cyclic garbage collector stops tracking such a tuple at its first pass, whereas
-    every object of a class stays tracked, so a backlog of specs never sets off the full
-    collections a backlog of objects does (each one a pass over the whole Home Assistant
-    heap). A spec becomes an ``OutboundMessage`` when its first part goes (or on ``get()``);
-    follow it with ``on_done``. Both are checked and queued by :mod:`.backlog`.
-
-Everything per part is O(1) (a retry is O(log n) in the delay heap): the queue's deques and
-heap, a dict of parts awaiting a response. ``snapshot()`` and
+Every step per part is O(1) (a retry O(log n) in the delay heap); ``snapshot()`` and
 ``on_link_lost()`` are O(n); ``take_first()`` looks at most at ``scan`` entries.
 """
 
@@ -52,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-import logging
 import random
 import time
 from typing import Any
@@ -62,8 +47,6 @@ from ..message import (
     FINISHED_STATES,
     SPEC_PARTS,
     SPEC_PRIORITY,
-    STATE_FAILED,
-    STATE_SENT,
     MessageSpec,
     OutboundMessage,
     PartRef,
@@ -71,10 +54,10 @@ from ..message import (
 from ..ratelimit import RateLimiter
 from .attempts import Attempts
 from .backlog import Backlog
+from .outcomes import Outcomes
 from .queue import Entry, Job
 from .retry import (
     ERROR_TIMEOUT,
-    ERROR_TOO_MANY_ATTEMPTS,
     RETRYABLE,
     STATUS_OK,
     STATUS_THROTTLED,
@@ -85,11 +68,9 @@ from .retry import (
 from .snapshot import read_snapshot, take_snapshot
 from .wakeup import Wakeup
 
-_LOGGER = logging.getLogger(__name__)
-
 
 class Outbox:
-    """Priority queue + window + rate limit of outgoing parts; what became of each."""
+    """Outgoing parts: which may go now (window, rate) and what each answer means."""
 
     def __init__(
         self,
@@ -118,26 +99,25 @@ class Outbox:
         """
         if window < 1:
             raise ValueError("window must be at least 1")
-        self._policy = RetryPolicy(
+        policy = RetryPolicy(
             max_attempts=max_attempts, base=retry_base, cap=retry_cap, jitter=jitter
         )
         self.window = window
         self._limiter = RateLimiter(throughput, margin=rate_margin)
         self.on_change = on_change
-        self.on_done = on_done
         self._clock = clock
         self._wall_clock = wall_clock
-        self._backlog = Backlog()
-        self._active = self._backlog.active  # read here, changed by the backlog
-        self._queue = self._backlog.queue
-        self._attempts = Attempts(self._backlog)
+        self._backlog = backlog = Backlog()
+        self._active = backlog.active  # read here, changed by the backlog
+        self._queue = backlog.queue
+        self._attempts = Attempts(backlog)
         self._pending = self._attempts.pending  # read here, changed by the attempts
+        self._outcomes = Outcomes(
+            backlog, policy, clock=clock, wall_clock=wall_clock, on_done=on_done
+        )
         self._wakeup = Wakeup(sleep)
         self._wake = self._wakeup.wake  # bound once: called for every part
         self._closed = False
-        self.sent_total = 0
-        self.failed_total = 0
-        self.retries_total = 0
         self._operations = 0
 
     # ----------------------------------------------------------------- properties
@@ -157,6 +137,30 @@ class Outbox:
     def pending(self) -> int:
         """Parts sent and awaiting a response."""
         return len(self._pending)
+
+    @property
+    def on_done(self) -> Callable[[OutboundMessage], None] | None:
+        """Called with each message once it is sent or failed."""
+        return self._outcomes.on_done
+
+    @on_done.setter
+    def on_done(self, on_done: Callable[[OutboundMessage], None] | None) -> None:
+        self._outcomes.on_done = on_done
+
+    @property
+    def sent_total(self) -> int:
+        """Messages sent (counted on from the snapshot)."""
+        return self._outcomes.sent_total
+
+    @property
+    def failed_total(self) -> int:
+        """Messages failed (counted on from the snapshot)."""
+        return self._outcomes.failed_total
+
+    @property
+    def retries_total(self) -> int:
+        """Parts sent again since the start."""
+        return self._outcomes.retries_total
 
     @property
     def closed(self) -> bool:
@@ -225,10 +229,8 @@ class Outbox:
     # ----------------------------------------------------------------- link side
 
     async def next_part(self) -> PartRef:
-        """Wait until a part may go, then return it, counted as awaiting a response.
-
-        Raises ``asyncio.CancelledError`` once the outbox is closed.
-        """
+        """Wait until a part may go, then return it, counted as awaiting a response;
+        ``asyncio.CancelledError`` once the outbox is closed."""
         while True:
             if self._closed:
                 raise asyncio.CancelledError
@@ -238,10 +240,8 @@ class Outbox:
             await self._wakeup.wait(delay)
 
     def next_part_nowait(self) -> PartRef | None:
-        """Return a part if one may go right now (as ``next_part``), else None.
-
-        Lets the link write every part the window and rate allow at once.
-        """
+        """Return a part if one may go right now (as ``next_part``), else None: the link
+        writes every part the window and rate allow at once."""
         if self._closed:
             return None
         return self._take()[0]
@@ -272,8 +272,7 @@ class Outbox:
         if isinstance(entry, tuple):
             if status == STATUS_OK and message_id is not None:
                 # the common case: no retry state was needed
-                self.sent_total += 1
-                self._finish(OutboundMessage.sent_at_first(entry, message_id))
+                self._outcomes.sent(OutboundMessage.sent_at_first(entry, message_id))
                 self._changed()
                 self._wake()
                 return
@@ -285,16 +284,17 @@ class Outbox:
         if message.state in FINISHED_STATES or message.acked[ref.index]:
             self._wake()  # the window has room again
             return
+        outcomes = self._outcomes
         if status == STATUS_OK:
-            self._accept(message, ref.index, message_id)
+            outcomes.accept(message, ref.index, message_id)
         elif accepted_before(status, message.uncertain[ref.index]):
-            self._accept(message, ref.index, None)
+            outcomes.accept(message, ref.index, None)
         elif status in RETRYABLE:
             if status == STATUS_THROTTLED:
                 self._limiter.throttled(self._clock())
-            self._retry(message, ref.index, status, RETRYABLE[status])
+            outcomes.retry(message, ref.index, status, RETRYABLE[status])
         else:
-            self._fail(message, status_name(status), status)
+            outcomes.fail(message, status_name(status), status)
         self._changed()
         self._wake()
 
@@ -309,7 +309,7 @@ class Outbox:
         if message.state not in FINISHED_STATES and not message.acked[ref.index]:
             message.uncertain[ref.index] = 1
             self._attempts.timed_out(ref)  # a late success still counts
-            self._retry(message, ref.index, None, ERROR_TIMEOUT)
+            self._outcomes.retry(message, ref.index, None, ERROR_TIMEOUT)
             self._changed()
         self._wake()
 
@@ -325,11 +325,8 @@ class Outbox:
             if message.state in FINISHED_STATES or message.acked[index]:
                 continue
             message.uncertain[index] = 1
-            if self._policy.gives_up(message, index):
-                self._fail(message, ERROR_TOO_MANY_ATTEMPTS, None)
-                continue
-            self.retries_total += 1
-            again.append((message, index))
+            if self._outcomes.again(message, index):
+                again.append((message, index))
         self._queue.resend(again)
         self._changed()
         self._wake()
@@ -354,16 +351,12 @@ class Outbox:
         return self._queue.http_waiting
 
     def send_delay(self) -> float:
-        """Seconds until the throughput option allows one more send, 0 when it does now.
-
-        The provider counts an account's sends over SMPP and HTTP alike: a message taken
-        for HTTP waits for this, then ``count_send()``, so both ways share one limit.
-        """
+        """Seconds until the throughput allows one more send, 0 when it does now: the
+        provider counts SMPP's and HTTP's sends alike, so an HTTP request waits for this."""
         return self._limiter.delay(self._clock())
 
     def count_send(self) -> None:
-        """A message went another way (one HTTP request): it counts against the same
-        throughput as the SUBMIT_SMs."""
+        """One HTTP request went: it counts against the SUBMIT_SMs' throughput."""
         self._limiter.sent(self._clock())
 
     def holds(self, message: OutboundMessage) -> bool:
@@ -378,14 +371,12 @@ class Outbox:
 
     def finish_sent(self, message: OutboundMessage) -> None:
         """A taken message whose every part was accepted another way is sent."""
-        message.state = STATE_SENT
-        self.sent_total += 1
-        self._finish(message)
+        self._outcomes.sent(message)
         self._changed()
 
     def finish_failed(self, message: OutboundMessage, error: str, status: int | None) -> None:
         """A taken message refused another way fails."""
-        self._fail(message, error, status)
+        self._outcomes.fail(message, error, status)
         self._changed()
 
     def changed(self) -> None:
@@ -395,10 +386,8 @@ class Outbox:
     # ----------------------------------------------------------------- lifecycle
 
     def close(self) -> None:
-        """Stop: wake every ``next_part()`` waiter with CancelledError, cancel the futures.
-
-        Unfinished messages stay in ``snapshot()`` for the next start.
-        """
+        """Stop: wake every ``next_part()`` waiter with CancelledError, cancel the futures;
+        unfinished messages stay in ``snapshot()`` for the next start."""
         self._closed = True
         self._wakeup.cancel()
         self._backlog.cancel_futures()
@@ -415,14 +404,12 @@ class Outbox:
         )
 
     def load(self, snapshot: Mapping[str, Any] | None) -> int:
-        """Queue the messages of a ``snapshot()``; return how many were queued.
-
-        Messages already queued (same local id) are skipped. A snapshot that is not one at
-        all raises before anything is changed (see :mod:`.snapshot`).
-        """
+        """Queue the messages of a ``snapshot()`` not queued yet; return how many. One that
+        is no snapshot at all raises before anything changes (:mod:`.snapshot`)."""
         restored = read_snapshot(snapshot)
-        self.sent_total = max(self.sent_total, restored.sent_total)
-        self.failed_total = max(self.failed_total, restored.failed_total)
+        outcomes = self._outcomes
+        outcomes.sent_total = max(outcomes.sent_total, restored.sent_total)
+        outcomes.failed_total = max(outcomes.failed_total, restored.failed_total)
         loaded = self._backlog.restore(restored.messages)
         if loaded:
             self._changed()
@@ -453,55 +440,6 @@ class Outbox:
         self._changed()
         return ref
 
-    def _retry(self, message: OutboundMessage, index: int, status: int | None, reason: str) -> None:
-        if self._policy.gives_up(message, index):
-            self._fail(message, ERROR_TOO_MANY_ATTEMPTS, status)
-            return
-        delay = self._policy.delay(message, index)
-        self._queue.retry_at(self._clock() + delay, message, index)
-        self.retries_total += 1
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug(
-                "Part %d/%d of %s: %s, retry %d in %.1f s",
-                index + 1,
-                len(message.parts),
-                message.local_id,
-                reason,
-                message.part_attempts[index],
-                delay,
-            )
-
-    def _accept(self, message: OutboundMessage, index: int, message_id: str | None) -> None:
-        message.acked[index] = 1
-        message.message_ids[index] = message_id
-        if message_id is None:
-            message.duplicate_suppressed = True
-        message.remaining -= 1
-        if not message.remaining:
-            message.state = STATE_SENT
-            self.sent_total += 1
-            self._finish(message)
-
-    def _fail(self, message: OutboundMessage, error: str, status: int | None) -> None:
-        message.state = STATE_FAILED
-        message.error = error
-        message.error_status = status
-        self.failed_total += 1
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("Message %s failed: %s", message.local_id, error)
-        self._finish(message)
-
-    def _finish(self, message: OutboundMessage) -> None:
-        message.finished_at = self._wall_clock()
-        future = self._backlog.remove(message.local_id)
-        if self.on_done is not None:
-            try:
-                self.on_done(message)
-            except Exception:
-                _LOGGER.exception("Error in the outbox's on_done callback")
-        if future is not None and not future.done():
-            future.set_result(message)
-
     def _late_response(self, token: int, status: int, message_id: str | None) -> None:
         """A response for a timed-out attempt: a success still counts (never send twice)."""
         ref = self._attempts.late(token)
@@ -511,7 +449,7 @@ class Outbox:
         assert message is not None  # a timed-out attempt always has its message built
         if message.state in FINISHED_STATES or message.acked[ref.index]:
             return
-        self._accept(message, ref.index, message_id)
+        self._outcomes.accept(message, ref.index, message_id)
         self._changed()
 
     def _changed(self) -> None:
