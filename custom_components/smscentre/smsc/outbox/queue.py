@@ -16,10 +16,10 @@ Lanes
 
 An entry is a message itself (fresh: every part, in order, from its ``cursor``), a ``Job``
 (the parts left of a restored or taken-back message, a retry) or a spec (fresh, not yet built
-into a message: see the state machine's docstring). A spec is current while the outbox's
-``active`` map holds that very tuple for its local id; once a message was built of it, the
-queue goes on with the message. Spent entries (finished messages, parts accepted meanwhile)
-are dropped when they reach the head. Every step is O(1), a retry O(log n).
+into a message: :mod:`.backlog`). A spec is current while the backlog's ``active`` map holds
+that very tuple for its local id; once a message was built of it, the queue goes on with the
+message. Spent entries (finished messages, parts accepted meanwhile) are dropped when they
+reach the head. Every step is O(1), a retry O(log n).
 """
 
 from __future__ import annotations
@@ -163,6 +163,34 @@ class PartQueue:
     def replace_head(self, priority: int, message: OutboundMessage) -> None:
         """The head spec of `priority` became `message`; its other parts follow from there."""
         self._queues[priority][0] = message
+
+    def advance(self, entry: OutboundMessage | Job) -> int:
+        """The index of the next part of the head entry ``head`` returned, which goes now;
+        the entry leaves the head once it has no part left."""
+        if isinstance(entry, Job):
+            index = entry.peek()
+            entry.pos += 1
+            if entry.pos >= entry.stop:
+                self._queues[entry.message.priority].popleft()
+            return index
+        index = entry.cursor
+        entry.cursor = index + 1
+        if index + 1 >= len(entry.parts):
+            self._queues[entry.priority].popleft()
+        return index
+
+    def resend(self, parts: Iterable[tuple[OutboundMessage, int]]) -> None:
+        """Put parts (message, index) back at the head of their priorities, the first given
+        first, each message's together; a message finished meanwhile drops its parts."""
+        jobs: dict[int, Job] = {}  # id(message) -> its job
+        for message, index in parts:
+            job = jobs.get(id(message))
+            if job is None:
+                jobs[id(message)] = Job(message, [index])
+            else:
+                job.indices.append(index)  # type: ignore[union-attr]
+                job.stop += 1
+        self.push_front(job for job in jobs.values() if job.message.state not in FINISHED_STATES)
 
     def take_first(
         self,
