@@ -65,11 +65,21 @@ class Screens:
                             out.push(node.textContent);
                             return;
                         }
+                        if (node.nodeType === Node.DOCUMENT_FRAGMENT_NODE) {
+                            node.childNodes.forEach(walk);
+                            return;
+                        }
                         if (node.nodeType !== Node.ELEMENT_NODE) return;
                         const style = getComputedStyle(node);
                         if (style.display === "none" || style.visibility === "hidden") return;
-                        if (node.shadowRoot) walk(node.shadowRoot);
-                        for (const child of node.childNodes) walk(child);
+                        if (node.tagName === "SLOT") {
+                            const assigned = node.assignedNodes({ flatten: true });
+                            (assigned.length ? assigned : node.childNodes).forEach(walk);
+                            return;
+                        }
+                        // A shadow host shows its shadow tree, its children only where a slot
+                        // takes them.
+                        (node.shadowRoot ? [node.shadowRoot] : node.childNodes).forEach(walk);
                     };
                     walk(document.body);
                     return out.join(" ").replace(/\\s+/g, " ");
