@@ -64,7 +64,14 @@ from custom_components.smscentre.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
-from custom_components.smscentre.flow_schema import SECTION_OF, nest_options
+from custom_components.smscentre.flow_schema import (
+    CONF_ENCRYPTION,
+    ENCRYPTION_NONE,
+    ENCRYPTION_TLS,
+    ENCRYPTION_TLS_UNVERIFIED,
+    SECTION_OF,
+    nest_options,
+)
 from custom_components.smscentre.smsc.errors import AuthFailed, BindRefused, CannotConnect, TlsError
 from custom_components.smscentre.smsc.smpp.config import LinkConfig
 
@@ -72,6 +79,15 @@ COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
 WEBHOOK_ID = "0123456789abcdef" * 4
 
 USER_INPUT: dict[str, Any] = {
+    CONF_USERNAME: "MyHome",
+    CONF_PASSWORD: "s3cret!",
+    CONF_HOST: DEFAULT_HOST,
+    CONF_ENCRYPTION: ENCRYPTION_NONE,
+    CONF_PORT: 3700,
+    CONF_SENDER: "MyShop",
+}
+# What the user step stores for USER_INPUT.
+USER_DATA: dict[str, Any] = {
     CONF_USERNAME: "MyHome",
     CONF_PASSWORD: "s3cret!",
     CONF_HOST: DEFAULT_HOST,
@@ -206,9 +222,8 @@ async def test_user_flow(hass: HomeAssistant, mock_probe: AsyncMock) -> None:
     result = await _start_user(hass)
     assert _suggested(result) == {
         CONF_HOST: DEFAULT_HOST,
-        CONF_PORT: 3443,  # TLS by default
-        CONF_SSL: True,
-        CONF_VERIFY_SSL: True,
+        CONF_ENCRYPTION: ENCRYPTION_TLS,  # TLS by default
+        CONF_PORT: 3443,
     }
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
@@ -217,7 +232,7 @@ async def test_user_flow(hass: HomeAssistant, mock_probe: AsyncMock) -> None:
     assert result["title"] == "SMS Center (MyHome)"
     data = dict(result["data"])
     assert re.fullmatch(r"[0-9a-f]{64}", data.pop(CONF_WEBHOOK_ID))
-    assert data == USER_INPUT
+    assert data == USER_DATA
     assert result["options"] == DEFAULT_OPTIONS
     assert result["result"].unique_id == "myhome"
     assert result["result"].state is ConfigEntryState.LOADED
@@ -243,33 +258,36 @@ async def test_user_flow_minimal(hass: HomeAssistant, mock_probe: AsyncMock) -> 
 
 @pytest.mark.usefixtures("mock_setup_entry")
 @pytest.mark.parametrize(
-    ("ssl", "verify_ssl", "port", "expected_port"),
+    ("encryption", "port", "ssl", "verify_ssl", "expected_port"),
     [
-        (True, True, 3700, 3443),
-        (True, False, 3700, 3443),
-        (True, True, 4443, 4443),
-        (False, True, 3443, 3700),
-        (False, True, 2775, 2775),
+        (ENCRYPTION_TLS, 3700, True, True, 3443),
+        (ENCRYPTION_TLS_UNVERIFIED, 3700, True, False, 3443),
+        (ENCRYPTION_TLS, 4443, True, True, 4443),
+        (ENCRYPTION_NONE, 3443, False, True, 3700),
+        (ENCRYPTION_NONE, 2775, False, True, 2775),
     ],
 )
 async def test_user_flow_tls(
     hass: HomeAssistant,
     mock_probe: AsyncMock,
+    encryption: str,
+    port: int,
     ssl: bool,
     verify_ssl: bool,
-    port: int,
     expected_port: int,
 ) -> None:
-    """TLS uses Home Assistant's contexts; the port follows TLS when left at the default."""
+    """One choice sets TLS and the certificate check (checked unless TLS without checking:
+    with TLS off the safe value is kept); TLS uses Home Assistant's contexts; the port follows
+    the encryption when left at the other's."""
     result = await _start_user(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        USER_INPUT | {CONF_SSL: ssl, CONF_VERIFY_SSL: verify_ssl, CONF_PORT: port},
+        result["flow_id"], USER_INPUT | {CONF_ENCRYPTION: encryption, CONF_PORT: port}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_PORT] == expected_port
     assert result["data"][CONF_SSL] is ssl
     assert result["data"][CONF_VERIFY_SSL] is verify_ssl
+    assert CONF_ENCRYPTION not in result["data"]
     expected_context = None
     if ssl:
         expected_context = client_context() if verify_ssl else client_context_no_verify()
@@ -280,6 +298,16 @@ async def test_user_flow_tls(
     )
     if ssl:
         assert expected_context.check_hostname is verify_ssl
+
+
+async def test_user_flow_offers_no_certificate_switch() -> None:
+    """The certificate check is one of the encryption choices, not a switch of its own that
+    would show (and stay on) with TLS off."""
+    for schema in (flow_schema.USER_SCHEMA, flow_schema.RECONFIGURE_SCHEMA):
+        fields = [str(key) for key in schema.schema]
+        assert CONF_SSL not in fields
+        assert CONF_VERIFY_SSL not in fields
+        assert fields.index(CONF_ENCRYPTION) == fields.index(CONF_PORT) - 1
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -305,9 +333,8 @@ async def test_user_flow_bind_errors(
     assert shown == {
         CONF_USERNAME: "MyHome",
         CONF_HOST: "smpp.example.com",
+        CONF_ENCRYPTION: ENCRYPTION_NONE,
         CONF_PORT: 2775,
-        CONF_SSL: False,
-        CONF_VERIFY_SSL: True,
         CONF_SENDER: "MyShop",
     }
 
@@ -404,6 +431,27 @@ async def test_user_flow_already_configured(hass: HomeAssistant, mock_probe: Asy
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     mock_probe.assert_not_awaited()
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_flow_left_open_does_not_block(
+    hass: HomeAssistant, mock_probe: AsyncMock
+) -> None:
+    """A form left open after a refused password (a reload, a closed tab) does not keep the
+    login from being added in a new one; adding it ends the one left open."""
+    left_open = await _start_user(hass)
+    mock_probe.side_effect = AuthFailed("invalid_auth")
+    result = await hass.config_entries.flow.async_configure(left_open["flow_id"], USER_INPUT)
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    mock_probe.side_effect = None
+    result = await _start_user(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == "myhome"
+    assert left_open["flow_id"] not in {
+        flow["flow_id"] for flow in hass.config_entries.flow.async_progress()
+    }
 
 
 # --- reauth ---------------------------------------------------------------------------------
@@ -527,9 +575,8 @@ async def test_reauth_password_errors(
 RECONFIGURE_INPUT: dict[str, Any] = {
     CONF_USERNAME: "MyHome",
     CONF_HOST: "smpp2.smscentre.com",
+    CONF_ENCRYPTION: ENCRYPTION_TLS,
     CONF_PORT: 3700,
-    CONF_SSL: True,
-    CONF_VERIFY_SSL: True,
     CONF_SENDER: "NewShop",
 }
 
@@ -551,9 +598,11 @@ async def test_reconfigure_keeps_password(
     shown = _suggested(result)
     assert CONF_PASSWORD not in shown
     assert shown == {
-        key: value
-        for key, value in ENTRY_DATA.items()
-        if key not in (CONF_PASSWORD, CONF_WEBHOOK_ID)
+        CONF_USERNAME: "MyHome",
+        CONF_HOST: DEFAULT_HOST,
+        CONF_ENCRYPTION: ENCRYPTION_NONE,
+        CONF_PORT: 3700,
+        CONF_SENDER: "MyShop",
     }
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], RECONFIGURE_INPUT)
@@ -586,7 +635,7 @@ async def test_reconfigure_new_password_and_login_case(
             **RECONFIGURE_INPUT,
             CONF_USERNAME: "myhome",
             CONF_PASSWORD: "new-pass",
-            CONF_SSL: False,
+            CONF_ENCRYPTION: ENCRYPTION_NONE,
             CONF_SENDER: "",
         },
     )
@@ -662,6 +711,56 @@ async def test_reconfigure_field_errors(
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], RECONFIGURE_INPUT)
     assert result["reason"] == "reconfigure_successful"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_left_open_does_not_block(
+    hass: HomeAssistant, mock_probe: AsyncMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A reconfigure form left open after a refused bind does not refuse the next one."""
+    left_open = await _start_reconfigure(hass, mock_config_entry)
+    mock_probe.side_effect = CannotConnect("cannot_connect")
+    result = await hass.config_entries.flow.async_configure(left_open["flow_id"], RECONFIGURE_INPUT)
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    mock_probe.side_effect = None
+    result = await _start_reconfigure(hass, mock_config_entry)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], RECONFIGURE_INPUT)
+    assert result["reason"] == "reconfigure_successful"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("ssl", "verify_ssl", "encryption"),
+    [
+        (True, True, ENCRYPTION_TLS),
+        (True, False, ENCRYPTION_TLS_UNVERIFIED),
+        (False, True, ENCRYPTION_NONE),
+        (False, False, ENCRYPTION_NONE),
+    ],
+)
+async def test_reconfigure_shows_the_encryption(
+    hass: HomeAssistant,
+    mock_probe: AsyncMock,
+    mock_config_entry: MockConfigEntry,
+    ssl: bool,
+    verify_ssl: bool,
+    encryption: str,
+) -> None:
+    """The stored TLS settings are shown as the one encryption choice they make; saving
+    with TLS off stores the certificate check on."""
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data=ENTRY_DATA | {CONF_SSL: ssl, CONF_VERIFY_SSL: verify_ssl}
+    )
+    result = await _start_reconfigure(hass, mock_config_entry)
+    shown = _suggested(result)
+    assert shown[CONF_ENCRYPTION] == encryption
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], RECONFIGURE_INPUT | {CONF_ENCRYPTION: encryption}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_SSL] is ssl
+    assert mock_config_entry.data[CONF_VERIFY_SSL] is (verify_ssl or not ssl)
 
 
 @pytest.mark.usefixtures("mock_setup_entry")

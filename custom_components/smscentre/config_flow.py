@@ -32,9 +32,11 @@ from .const import (
     PROBE_TIMEOUT,
 )
 from .flow_schema import (
+    CONF_ENCRYPTION,
     REAUTH_SCHEMA,
     RECONFIGURE_SCHEMA,
     USER_SCHEMA,
+    encryption_of,
     flatten_options,
     nest_options,
     options_schema,
@@ -99,7 +101,10 @@ class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data, errors = validate_connection(user_input)
             if not errors:
-                await self.async_set_unique_id(data[CONF_USERNAME].lower())
+                # Not raise_on_progress: a form left open with a refused password (a closed
+                # tab, a reload) must not keep the login from being added again. The flow
+                # that creates the entry ends any other one still open for it.
+                await self.async_set_unique_id(data[CONF_USERNAME].lower(), raise_on_progress=False)
                 self._abort_if_unique_id_configured()
                 errors, placeholders = await self._async_probe(data)
             if not errors:
@@ -156,7 +161,7 @@ class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data, errors = validate_connection(user_input, password_required=False)
             if not errors:
-                await self.async_set_unique_id(data[CONF_USERNAME].lower())
+                await self.async_set_unique_id(data[CONF_USERNAME].lower(), raise_on_progress=False)
                 self._abort_if_unique_id_mismatch()
                 data = {**entry.data, **data}
                 errors, placeholders = await self._async_probe(data)
@@ -165,7 +170,10 @@ class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                RECONFIGURE_SCHEMA, _without_password(user_input or entry.data)
+                RECONFIGURE_SCHEMA,
+                _without_password(
+                    user_input or {**entry.data, CONF_ENCRYPTION: encryption_of(entry.data)}
+                ),
             ),
             errors=errors,
             description_placeholders=placeholders,

@@ -99,16 +99,33 @@ def _select(options: tuple[str, ...], key: str) -> SelectSelector:
     )
 
 
+# The connection's encryption, one choice: checking the certificate only means something
+# with TLS on, so it is not a switch of its own (stored as `ssl` and `verify_ssl`).
+CONF_ENCRYPTION = "encryption"
+ENCRYPTION_TLS = "tls"
+ENCRYPTION_TLS_UNVERIFIED = "tls_unverified"
+ENCRYPTION_NONE = "none"
+ENCRYPTIONS = (ENCRYPTION_TLS, ENCRYPTION_TLS_UNVERIFIED, ENCRYPTION_NONE)
+
+
+def encryption_of(data: Mapping[str, Any]) -> str:
+    """The encryption choice of stored connection data."""
+    if not data.get(CONF_SSL):
+        return ENCRYPTION_NONE
+    return ENCRYPTION_TLS if data.get(CONF_VERIFY_SSL, True) else ENCRYPTION_TLS_UNVERIFIED
+
+
+_ENCRYPTION_SELECTOR = _select(ENCRYPTIONS, CONF_ENCRYPTION)
+
 USER_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_USERNAME): TextSelector(TextSelectorConfig(autocomplete="username")),
         vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
         vol.Required(CONF_HOST, default=DEFAULT_HOST): TextSelector(),
         # TLS by default: without it the bind password and every text cross the internet in
-        # clear; plain 3700 stays one switch away
+        # clear; plain 3700 stays one choice away
+        vol.Required(CONF_ENCRYPTION, default=ENCRYPTION_TLS): _ENCRYPTION_SELECTOR,
         vol.Required(CONF_PORT, default=DEFAULT_TLS_PORT): _PORT_SELECTOR,
-        vol.Required(CONF_SSL, default=True): BooleanSelector(),
-        vol.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
         vol.Optional(CONF_SENDER): TextSelector(),
     }
 )
@@ -119,9 +136,8 @@ RECONFIGURE_SCHEMA = vol.Schema(
         vol.Required(CONF_USERNAME): TextSelector(TextSelectorConfig(autocomplete="username")),
         vol.Optional(CONF_PASSWORD): _PASSWORD_SELECTOR,
         vol.Required(CONF_HOST): TextSelector(),
+        vol.Required(CONF_ENCRYPTION): _ENCRYPTION_SELECTOR,
         vol.Required(CONF_PORT): _PORT_SELECTOR,
-        vol.Required(CONF_SSL): BooleanSelector(),
-        vol.Required(CONF_VERIFY_SSL): BooleanSelector(),
         vol.Optional(CONF_SENDER): TextSelector(),
     }
 )

@@ -23,9 +23,8 @@ def account_form(sim_port: int) -> dict[str, Any]:
         "username": LOGIN,
         "password": SMPP_PASSWORD,
         "host": "127.0.0.1",
+        "encryption": "none",  # the simulator's plain port
         "port": sim_port,
-        "ssl": False,
-        "verify_ssl": True,
         "sender": SENDER,
     }
 
