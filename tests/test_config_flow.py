@@ -71,7 +71,9 @@ from custom_components.smscentre.flow_schema import (
     ENCRYPTION_TLS_UNVERIFIED,
     SECTION_OF,
     nest_options,
+    section_errors,
 )
+from custom_components.smscentre.flow_validation import validate_options
 from custom_components.smscentre.smsc.errors import AuthFailed, BindRefused, CannotConnect, TlsError
 from custom_components.smscentre.smsc.smpp.config import LinkConfig
 
@@ -887,37 +889,93 @@ async def test_options_flow_empty_optional_fields(
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
 @pytest.mark.parametrize(
-    ("changes", "errors", "placeholders"),
+    ("changes", "errors", "opened", "placeholders"),
     [
-        (
+        (  # by the connections, right below the sending switches, which open too
             {CONF_ISO: True, CONF_SINGLE_STATUS: True, CONF_CONNECTIONS: 2},
-            {"base": "system_type_too_long"},
+            {"connection": "system_type_too_long"},
+            {"sending", "connection"},
+            {"value": "ISO,SINGLE,MCON2", "max": "12"},
+        ),
+        (
+            {
+                CONF_ISO: True,
+                CONF_SINGLE_STATUS: True,
+                CONF_CONNECTIONS: 2,
+                CONF_BACKUP_HOST: "a b",
+            },
+            {"connection": "system_type_too_long_and_invalid_host"},
+            {"sending", "connection"},
             {"value": "ISO,SINGLE,MCON2", "max": "12"},
         ),
         (
             {CONF_RECIPIENTS: ["+7 999 123-45-67", "call me", "12"]},
             {CONF_RECIPIENTS: "invalid_recipient"},
+            set(),
             {"recipient": "call me"},
         ),
         (
             {CONF_WEBHOOK_SECRET: "секрет"},
-            {CONF_WEBHOOK_SECRET: "invalid_webhook_secret"},
+            {"webhook": "invalid_webhook_secret"},
+            {"webhook"},
+            {},
+        ),
+        ({CONF_WEBHOOK_SECRET: "a b"}, {"webhook": "invalid_webhook_secret"}, {"webhook"}, {}),
+        (
+            {CONF_WEBHOOK_SECRET: "short"},
+            {"webhook": "webhook_secret_too_short"},
+            {"webhook"},
+            {"min": "16"},
+        ),
+        (
+            {CONF_BACKUP_HOST: "backup host"},
+            {"connection": "invalid_host"},
+            {"connection"},
             {},
         ),
         (
-            {CONF_WEBHOOK_SECRET: "a b"},
-            {CONF_WEBHOOK_SECRET: "invalid_webhook_secret"},
+            {CONF_API_URL: "ftp://smscentre.com"},
+            {"http_api": "invalid_api_url"},
+            {"http_api"},
             {},
         ),
-        ({CONF_BACKUP_HOST: "backup host"}, {CONF_BACKUP_HOST: "invalid_host"}, {}),
+        (
+            {CONF_HTTP_FALLBACK: True},
+            {"http_api": "api_password_required"},
+            {"http_api"},
+            {},
+        ),
+        (  # two errors in one section: one message that holds both
+            {CONF_HTTP_FALLBACK: True, CONF_API_URL: "https://user:pw@smscentre.com"},
+            {"http_api": "api_password_required_and_invalid_api_url"},
+            {"http_api"},
+            {},
+        ),
         (
             {CONF_ASSIST_SENDERS: ["+7 999 123-45-67", "HomeDev"]},
-            {CONF_ASSIST_SENDERS: "invalid_assist_sender"},
+            {"assist": "invalid_assist_sender"},
+            {"assist"},
             {"sender": "HomeDev"},
         ),
-        ({CONF_ASSIST_PIN: "12 34"}, {CONF_ASSIST_PIN: "invalid_assist_pin"}, {}),
-        ({CONF_ASSIST_PIN: "пин1"}, {CONF_ASSIST_PIN: "invalid_assist_pin"}, {}),
-        ({CONF_ASSIST_PIN: "1" * 17}, {CONF_ASSIST_PIN: "invalid_assist_pin"}, {}),
+        ({CONF_ASSIST_PIN: "12 34"}, {"assist": "invalid_assist_pin"}, {"assist"}, {}),
+        ({CONF_ASSIST_PIN: "пин1"}, {"assist": "invalid_assist_pin"}, {"assist"}, {}),
+        ({CONF_ASSIST_PIN: "1" * 17}, {"assist": "invalid_assist_pin"}, {"assist"}, {}),
+        (
+            {CONF_ASSIST_PIN: "my pin!", CONF_ASSIST_SENDERS: ["Mom"]},
+            {"assist": "invalid_assist_sender_and_invalid_assist_pin"},
+            {"assist"},
+            {"sender": "Mom"},
+        ),
+        (  # one section each
+            {CONF_BACKUP_HOST: "a/b", CONF_WEBHOOK_SECRET: "short", CONF_RECIPIENTS: ["x"]},
+            {
+                CONF_RECIPIENTS: "invalid_recipient",
+                "connection": "invalid_host",
+                "webhook": "webhook_secret_too_short",
+            },
+            {"connection", "webhook"},
+            {"recipient": "x", "min": "16"},
+        ),
     ],
 )
 async def test_options_flow_errors(
@@ -925,9 +983,12 @@ async def test_options_flow_errors(
     mock_config_entry: MockConfigEntry,
     changes: dict[str, Any],
     errors: dict[str, str],
+    opened: set[str],
     placeholders: dict[str, str],
 ) -> None:
-    """Each invalid option is explained, the form keeps the input as typed, a fix saves."""
+    """Each invalid option is explained where the frontend shows it (over its section, which
+    opens; the frontend shows no error inside a section), the form keeps the input as typed,
+    nothing is saved, a fix saves."""
     result = await _start_options(hass, mock_config_entry)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], nest_options(OPTIONS_INPUT | changes)
@@ -935,8 +996,10 @@ async def test_options_flow_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert result["description_placeholders"] == placeholders | {"webhook_url": NO_URL_HINT}
-    for field in errors:  # under the field, whose section is one look-up away
-        assert field in {"base", CONF_RECIPIENTS} or field in SECTION_OF
+    shown_items = {str(key) for key in result["data_schema"].schema}
+    for key in errors:  # each above an item the frontend renders
+        assert key == "base" or key in shown_items
+    assert _opened(result) == opened
     shown = _suggested(result)
     for key, value in changes.items():
         assert shown[key] == value
@@ -946,6 +1009,66 @@ async def test_options_flow_errors(
         result["flow_id"], nest_options(OPTIONS_INPUT)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+def _opened(result: FlowResult) -> set[str]:
+    """The sections the form shows unfolded."""
+    return {
+        str(key)
+        for key, value in result["data_schema"].schema.items()
+        if isinstance(value, section) and not value.options["collapsed"]
+    }
+
+
+@pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
+async def test_options_flow_opens_folded(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Every section starts folded; stored phone numbers show as people write them (both
+    ways of writing are accepted and stored as digits)."""
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options=DEFAULT_OPTIONS
+        | {CONF_RECIPIENTS: ["79990000001", "447700900123"], CONF_ASSIST_SENDERS: ["79991112233"]},
+    )
+    result = await _start_options(hass, mock_config_entry)
+    assert _opened(result) == set()
+    shown = _suggested(result)
+    assert shown[CONF_RECIPIENTS] == ["+7 999 000-00-01", "+447700900123"]
+    assert shown[CONF_ASSIST_SENDERS] == ["+7 999 111-22-33"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        nest_options(
+            shown | {CONF_RECIPIENTS: ["+7 999 000-00-01", "447700900123"], CONF_API_PASSWORD: ""}
+        ),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_RECIPIENTS] == ["79990000001", "447700900123"]
+    assert result["data"][CONF_ASSIST_SENDERS] == ["79991112233"]
+
+
+def test_joined_errors_are_translated() -> None:
+    """Every pair of errors two fields of one section can hold at once has one message."""
+    strings = _load("strings.json")["options"]["error"]
+    every_error = {  # each field's errors, all at once
+        CONF_RECIPIENTS: ["x"],
+        CONF_ISO: True,
+        CONF_SINGLE_STATUS: True,
+        CONF_CONNECTIONS: 9,
+        CONF_BACKUP_HOST: "a b",
+        CONF_WEBHOOK_SECRET: "short",
+        CONF_API_URL: "ftp://x",
+        CONF_HTTP_FALLBACK: True,
+        CONF_API_PASSWORD: "",
+        CONF_ASSIST_SENDERS: ["Mom"],
+        CONF_ASSIST_PIN: "a b",
+    }
+    _, errors, _ = validate_options(OPTIONS_INPUT | every_error)
+    shown, opened = section_errors(errors)
+    assert set(errors) == set(every_error) - {CONF_HTTP_FALLBACK, CONF_ISO, CONF_SINGLE_STATUS}
+    assert opened == {"sending", "connection", "webhook", "http_api", "assist"}
+    for key in shown.values():
+        assert key in strings, key
 
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
@@ -970,9 +1093,28 @@ async def test_options_flow_webhook_url(
     await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
     hass.config_entries.async_update_entry(mock_config_entry, options=DEFAULT_OPTIONS | options)
     result = await _start_options(hass, mock_config_entry)
-    assert result["description_placeholders"] == {
-        "webhook_url": f"https://ha.example.com/api/webhook/{WEBHOOK_ID}{query}"
-    }
+    url = f"https://ha.example.com/api/webhook/{WEBHOOK_ID}{query}"
+    # a code block: one long word that would run out of the dialog
+    assert result["description_placeholders"] == {"webhook_url": f"\n```\n{url}\n```"}
+
+
+@pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
+async def test_options_flow_shows_the_saved_webhook_url(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The address shown is the one in use: a secret typed but refused is not in it."""
+    await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
+    secret = "Saved_secret-0123456789"
+    options = DEFAULT_OPTIONS | {CONF_WEBHOOK_SECRET: secret}
+    hass.config_entries.async_update_entry(mock_config_entry, options=options)
+    result = await _start_options(hass, mock_config_entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], nest_options(OPTIONS_INPUT | {CONF_WEBHOOK_SECRET: "short"})
+    )
+    assert result["errors"] == {"webhook": "webhook_secret_too_short"}
+    shown = result["description_placeholders"]["webhook_url"]
+    assert f"md5={secret}" in shown
+    assert "short" not in shown
 
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
@@ -988,7 +1130,9 @@ async def test_options_flow_shows_the_cloudhook(
         patch.object(cloud, "async_get_or_create_cloudhook", AsyncMock(return_value=hook)),
     ):
         result = await _start_options(hass, mock_config_entry)
-    assert result["description_placeholders"] == {"webhook_url": f"{hook}?fmt=3&charset=utf-8"}
+    assert result["description_placeholders"] == {
+        "webhook_url": f"\n```\n{hook}?fmt=3&charset=utf-8\n```"
+    }
 
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")

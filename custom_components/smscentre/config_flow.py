@@ -40,6 +40,8 @@ from .flow_schema import (
     flatten_options,
     nest_options,
     options_schema,
+    section_errors,
+    shown_options,
 )
 from .flow_validation import (
     async_check_api,
@@ -190,32 +192,38 @@ class SmscOptionsFlow(OptionsFlowWithReload):
         placeholders: dict[str, str] = {}
         if user_input is None:
             values = {**DEFAULT_OPTIONS, **self.config_entry.options}
-            shown: Mapping[str, Any] = values
+            shown: Mapping[str, Any] = shown_options(values)
         else:
             shown = flatten_options(user_input)  # as typed, not as normalised
             values, errors, placeholders = validate_options(shown)
             if not errors and values[CONF_API_PASSWORD]:
-                errors, placeholders = await async_check_api(
+                api_errors, placeholders = await async_check_api(
                     self.hass,
                     self.config_entry.data[CONF_USERNAME],
                     values[CONF_API_PASSWORD],
                     values[CONF_API_URL],
                 )
+                if api_errors:  # about the password or the address: the HTTP API section's
+                    errors = {CONF_API_PASSWORD: api_errors["base"]}
             if not errors:
                 return self.async_create_entry(data=values)
-        placeholders["webhook_url"] = await self._async_webhook_url(values)
+        form_errors, opened = section_errors(errors)
+        placeholders["webhook_url"] = await self._async_webhook_url()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                options_schema(self.config_entry.options.get(CONF_WEBHOOK_HASH)),
+                options_schema(self.config_entry.options.get(CONF_WEBHOOK_HASH), opened),
                 nest_options({key: value for key, value in shown.items() if value is not None}),
             ),
-            errors=errors,
+            errors=form_errors,
             description_placeholders=placeholders,
         )
 
-    async def _async_webhook_url(self, options: Mapping[str, Any]) -> str:
-        """Return the webhook address, or a translated hint when there is none."""
+    async def _async_webhook_url(self) -> str:
+        """Return the webhook address in use (the saved secret's, not one typed in the form)
+        as a code block (one long word that would run out of the dialog; a block scrolls and
+        is copied whole), or a translated hint when there is none."""
+        options = self.config_entry.options
         url = await async_webhook_url(
             self.hass,
             self.config_entry,
@@ -229,4 +237,4 @@ class SmscOptionsFlow(OptionsFlowWithReload):
             return strings.get(
                 f"component.{DOMAIN}.exceptions.no_webhook_url.message", NO_WEBHOOK_URL_HINT
             )
-        return url
+        return f"\n```\n{url}\n```"

@@ -1,8 +1,9 @@
-"""The config and options flows' forms: fields, selectors, the options' sections."""
+"""The config and options flows' forms: fields, selectors, the options' sections, and how
+the options form shows what it holds (stored numbers, errors inside sections)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from homeassistant.const import (
@@ -75,6 +76,7 @@ from .const import (
     WEBHOOK_HASHES,
 )
 from .smsc.assist_gate import MAX_REPLIES_PER_HOUR, MAX_REPLY_PARTS
+from .smsc.channels import format_phone
 
 _PORT_SELECTOR = NumberSelector(
     NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
@@ -203,8 +205,9 @@ SECTION_OF: dict[str, str] = {
 }
 
 
-def options_schema(hash_kind: str | None = None) -> vol.Schema:
-    """The options form; CRC32 among the signatures only for an entry already on it."""
+def options_schema(hash_kind: str | None = None, opened: Collection[str] = ()) -> vol.Schema:
+    """The options form, the sections in `opened` unfolded; CRC32 among the signatures only
+    for an entry already on it."""
     sections = dict(OPTION_SECTIONS)
     if hash_kind != WEBHOOK_HASH_CRC32:
         sections[SECTION_WEBHOOK] = {
@@ -217,7 +220,7 @@ def options_schema(hash_kind: str | None = None) -> vol.Schema:
         {
             vol.Optional(CONF_RECIPIENTS): _PHONES_SELECTOR,
             **{
-                vol.Required(name): section(vol.Schema(fields), {"collapsed": True})
+                vol.Required(name): section(vol.Schema(fields), {"collapsed": name not in opened})
                 for name, fields in sections.items()
             },
         }
@@ -247,3 +250,43 @@ def flatten_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
         else:
             flat[key] = value
     return flat
+
+
+# Errors about switches in another section too: that one opens with them.
+ALSO_OPENS: dict[str, tuple[str, ...]] = {"system_type_too_long": (SECTION_SENDING,)}
+# Two errors in one section make one message: their keys joined by this.
+JOINED_ERRORS = "_and_"
+
+
+def section_errors(errors: Mapping[str, str]) -> tuple[dict[str, str], set[str]]:
+    """The options form's errors as its frontend can show them, and the sections to open.
+
+    Home Assistant's frontend shows an error above the form item of its key and passes none
+    into a section, so the error of a field in a section is keyed by the section (its message
+    names the field) and the section opens. Two fields' errors in one section are one message
+    (their keys joined in the form's order), so neither is hidden.
+    """
+    shown: dict[str, str] = {}
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for field, key in errors.items():
+        if (name := SECTION_OF.get(field)) is None:
+            shown[field] = key
+            continue
+        order = [str(marker) for marker in OPTION_SECTIONS[name]].index(field)
+        grouped.setdefault(name, []).append((order, key))
+    opened = set(grouped)
+    for name, keys in grouped.items():
+        shown[name] = JOINED_ERRORS.join(key for _, key in sorted(keys))
+        for _, key in keys:
+            opened.update(ALSO_OPENS.get(key, ()))
+    return shown, opened
+
+
+def shown_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored options as the form shows them: phone numbers as people write them."""
+    return {
+        key: [format_phone(number) for number in value]
+        if key in (CONF_RECIPIENTS, CONF_ASSIST_SENDERS) and isinstance(value, list)
+        else value
+        for key, value in options.items()
+    }

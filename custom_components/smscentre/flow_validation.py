@@ -160,8 +160,8 @@ def validate_options(
             single=options[CONF_SINGLE_STATUS],
             connections=options[CONF_CONNECTIONS],
         )
-    except InvalidInput as err:
-        found.add("base", err.key, **err.placeholders)
+    except InvalidInput as err:  # shown by the connections, right below the sending switches
+        found.add(CONF_CONNECTIONS, err.key, **err.placeholders)
     return options, found.errors, found.placeholders
 
 
