@@ -7,6 +7,9 @@ from typing import Any
 LOGIN = "dev"
 SMPP_PASSWORD = "devpass1"  # SMPP 3.4: at most 8 characters
 SENDER = "HomeDev"
+# A second account on the simulator that no entry uses: adding an account through the screens.
+SPARE_LOGIN = "neighbour"
+SPARE_PASSWORD = "spare123"
 OWNER_NAME = "Developer"
 OWNER_USERNAME = "dev"
 OWNER_PASSWORD = "dev"

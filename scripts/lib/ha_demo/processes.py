@@ -10,7 +10,7 @@ import subprocess
 import sys
 from typing import Any
 
-from .account import BALANCE, LOGIN, SMPP_PASSWORD
+from .account import BALANCE, LOGIN, SMPP_PASSWORD, SPARE_LOGIN, SPARE_PASSWORD
 from .common import ROOT, DemoError, log
 
 STOP_TIMEOUT = 30.0
@@ -76,6 +76,8 @@ def start_simulator(state: Path, port: int, control_port: int, api_port: int) ->
         str(control_port),
         "--account",
         f"{LOGIN}:{SMPP_PASSWORD}",
+        "--account",
+        f"{SPARE_LOGIN}:{SPARE_PASSWORD}",
         "--http-port",
         str(api_port),
         "--balance",
