@@ -86,8 +86,28 @@ def remove_entries(demo: LiveDemo, title_part: str) -> None:
 
 
 def save_options(demo: LiveDemo, changes: dict[str, Any]) -> None:
-    """Put options back over the REST API (the demo's client fills in the rest)."""
-    demo.run(demo.client.set_options(demo.entry_id, changes))
+    """Save the options over the REST API the frontend uses: what the dialog shows, with
+    `changes` (None: the field left empty)."""
+    flows = "/api/config/config_entries/options/flow"
+    form = demo.run(demo.client.request("POST", flows, {"handler": demo.entry_id}))
+
+    def values(fields: list[dict[str, Any]]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for field in fields:
+            name = field["name"]
+            if field.get("type") == "expandable":
+                found[name] = values(field["schema"])
+                continue
+            value = (field.get("description") or {}).get("suggested_value", field.get("default"))
+            value = changes.get(name, value)
+            if value is not None:
+                found[name] = value
+        return found
+
+    result = demo.run(
+        demo.client.request("POST", f"{flows}/{form['flow_id']}", values(form["data_schema"]))
+    )
+    assert result["type"] == "create_entry", result
 
 
 def shown_options(demo: LiveDemo) -> dict[str, Any]:
