@@ -24,6 +24,18 @@ _TAG_FIELD = """(name) => {
 }"""
 
 
+# The flow's form has its answer: no step is being submitted (its inputs are disabled then).
+_SETTLED = """() => {
+    const forms = [];
+    const walk = (root) => {
+        for (const el of root.querySelectorAll("step-flow-form")) forms.push(el);
+        for (const el of root.querySelectorAll("*")) if (el.shadowRoot) walk(el.shadowRoot);
+    };
+    walk(document);
+    return forms.every((form) => !form._loading);
+}"""
+
+
 class Form:
     """The flow form shown in the page's dialog."""
 
@@ -64,6 +76,23 @@ class Form:
         choices.first.wait_for()
         return [choices.nth(index).inner_text().strip() for index in range(choices.count())]
 
+    def choice_labels(self, name: str) -> list[str]:
+        """The labels of the choices of field `name`, read without opening its list (every
+        release keeps them in the page)."""
+        items = self.item(name).locator(
+            "[role=option], [role=menuitem], mwc-list-item, ha-list-item, ha-dropdown-item"
+        )
+        return [text.strip() for text in items.all_text_contents() if text.strip()]
+
+    def close(self) -> None:
+        """Close the dialog with its X (the flow is ended, as a person's click ends it)."""
+        names = self.page.evaluate(
+            """() => ["common.close", "ui.common.close"].map((key) =>
+                document.querySelector("home-assistant").hass.localize(`ui.${key}`))"""
+        )
+        label = next(name for name in names if name)
+        self.page.get_by_label(label, exact=True).filter(visible=True).last.click()
+
     def choices(self, name: str | None = None) -> Locator:
         """The choices of the open drop-down list (`name`: the one so labelled)."""
         return self.page.get_by_role("option", name=name, exact=True).or_(
@@ -93,6 +122,7 @@ class Form:
         )
         label = re.compile("^(" + "|".join(re.escape(name) for name in names if name) + ")$")
         self.page.get_by_role("button", name=label).click()
+        self.page.wait_for_function(_SETTLED)
 
     def alerts(self) -> Locator:
         """The error messages the form shows."""

@@ -183,3 +183,32 @@ def test_stored_numbers_read_as_people_write_them(screens: Screens) -> None:
     form.unfold("assist")
     assert form.values("assist_senders") == ["+7 999 111-22-33"]
     assert ASSIST_PHONE == "79991112233"  # what the demo stored
+
+
+def test_the_options_read_plainly(screens: Screens) -> None:
+    """The webhook's address only in its section, no "address above"; plain words before the
+    protocol's; list buttons that read as a person says it."""
+    form = open_options(screens)
+    page = screens.page
+    expect(page.get_by_role("button", name="Add Recipient")).to_be_visible()
+    folded = screens.text()
+    assert "Saving reconnects to SMS Center." in folded
+    assert "no address yet" not in folded  # the webhook's address heads the dialog no more
+    assert "Add Default recipients" not in folded
+
+    form.unfold("webhook")
+    expect(page.get_by_text("The webhook address:")).to_be_visible()
+    for section in ("sending", "connection", "http_api", "assist"):
+        form.unfold(section)
+    expect(page.get_by_role("button", name="Add Allowed number")).to_be_visible()
+    text = screens.text()
+    assert "no address yet" in text  # the demo has no external address: how to get one
+    for jargon in ("address above", "sets MCON", "Transceiver sends", "SMPP binds", "unbound"):
+        assert jargon not in text, jargon
+    for plain in (
+        "Keep 1 unless SMS Center allowed your account more",
+        "What the connection is for: usually sending and receiving.",
+        "A message sent in several parts gets one delivery report instead of one per part.",
+        "While the SMPP connection is down",
+    ):
+        assert plain in text, plain
