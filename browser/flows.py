@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ha_demo.common import DOMAIN
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, TimeoutError as PlaywrightTimeoutError
 
 from browser.forms import Form
 from browser.live import LiveDemo
@@ -57,9 +57,15 @@ def add_account(screens: Screens) -> Form:
     page = screens.page
     add = localize(page, "panel.config.integrations.add_integration")
     page.get_by_role("button", name=add).click()
-    page.get_by_placeholder(localize(page, "panel.config.integrations.search")).fill(NAME)
-    page.get_by_text(NAME, exact=True).last.click()
+    page.locator("dialog-add-integration").locator("input").first.fill(NAME)
     form = Form(page)
+    for _ in range(3):  # a click while the list still filters can miss
+        page.get_by_text(NAME, exact=True).last.click()
+        try:
+            form.page.locator("step-flow-form").first.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     form.item("username").wait_for()
     return form
 

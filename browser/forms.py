@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 # A form item's host element, whose ``name`` property is the field's: tagged so that a
 # locator (which pierces shadow roots) can find it; the same element is kept across renders.
@@ -65,9 +65,12 @@ class Form:
         return [boxes.nth(index).input_value() for index in range(boxes.count())]
 
     def switch(self, name: str, on: bool) -> None:
-        box = self.item(name).locator("input[type=checkbox]").first
+        """Turn the switch of field `name` on or off (a click, as a person does)."""
+        item = self.item(name)
+        box = item.get_by_role("switch").or_(item.locator("input[type=checkbox]")).first
         if box.is_checked() != on:
-            box.click(force=True)
+            item.locator("ha-switch").first.click()  # the drawn switch, over its input
+        expect(box).to_be_checked(checked=on)
 
     def options(self, name: str) -> list[str]:
         """Open the drop-down list of field `name`; the labels of its choices."""
@@ -105,9 +108,10 @@ class Form:
         self.choices(option).first.click()
 
     def unfold(self, section: str) -> None:
-        """Open a section by clicking its title, unless it is open."""
+        """Open a section by clicking its title, unless it is open; wait for its fields."""
         if not self.is_open(section):
             self.item(section).locator("[slot=header]").first.click()
+        expect(self.item(section).locator("ha-form").first).to_be_visible()
 
     def is_open(self, section: str) -> bool:
         return bool(

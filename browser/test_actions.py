@@ -7,7 +7,6 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from browser.flows import localize
 from browser.live import LiveDemo
 from browser.screens import Screens
 
@@ -70,13 +69,13 @@ def test_send_sms_shows_its_response_in_yaml_mode(screens: Screens, demo: LiveDe
 
 def test_send_sms_shows_its_response_in_ui_mode(screens: Screens, demo: LiveDemo) -> None:
     page = _open_actions(screens)
-    page.get_by_text(localize(page, "components.service-picker.action"), exact=True).first.click()
+    page.locator("ha-service-picker").first.click()
     page.wait_for_function(  # typed into the picker's search, not as the quick bar's shortcut
         """() => { let el = document.activeElement;
             while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
             return el?.tagName === "INPUT"; }"""
     )
-    page.keyboard.type("Send SMS")
+    page.keyboard.type("smscentre.send_sms")
     page.get_by_text("smscentre.send_sms", exact=True).first.click()
     fields = page.locator("ha-settings-row").filter(has_text="Recipients")
     fields.get_by_role("button").last.click()

@@ -148,9 +148,9 @@ def test_a_refused_password_is_asked_again(screens: Screens, demo: LiveDemo) -> 
         ).first.click()
         form = Form(page)
         expect(
-            page.get_by_text("SMS Center refuses the password of SMS Center (dev)")
+            page.get_by_text("SMS Center refuses the password of SMS Center (dev)").first
         ).to_be_visible()
-        expect(page.get_by_text("refused the SMPP password of the login dev")).to_be_visible()
+        expect(page.get_by_text("refused the SMPP password of the login dev").first).to_be_visible()
         assert not screens.raw_keys()
         _refuse_password(demo, False)
         form.fill("password", SMPP_PASSWORD)

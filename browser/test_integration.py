@@ -69,7 +69,7 @@ def test_the_icon_loads_in_the_add_integration_list(screens: Screens) -> None:
     page.get_by_role(
         "button", name=localize(page, "panel.config.integrations.add_integration")
     ).click()
-    page.get_by_placeholder(localize(page, "panel.config.integrations.search")).fill(NAME)
+    page.locator("dialog-add-integration").locator("input").first.fill(NAME)
     _loaded(_icon(screens))
 
 

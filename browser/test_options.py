@@ -154,7 +154,10 @@ def test_an_error_in_a_section_is_shown_and_nothing_is_saved(
 
     alert = form.alerts().filter(has_text=case.messages[0])
     expect(alert).to_be_visible()
-    expect(alert).to_be_in_viewport()
+    if screens.page.locator("ha-dialog-footer").count():
+        # Submit stays in view below the form (2026), so does the place the person typed in;
+        # older frontends put it at the form's end, and the message is a scroll up
+        expect(alert).to_be_in_viewport()
     for message in case.messages:  # two errors in one section: neither is hidden
         expect(alert).to_contain_text(message)
     for section in sections:

@@ -275,9 +275,8 @@ def test_the_entities(screens: Screens, demo: LiveDemo, language: str) -> None:
     for index in range(rows.count() if language == "en" else 3):
         name = rows.nth(index).locator(".info, .name").first.inner_text().strip()
         rows.nth(index).locator(".info, .name").first.click()
-        expect(
-            page.get_by_role("heading", name=name).or_(page.get_by_text(name)).last
-        ).to_be_visible()
+        dialog = page.locator("ha-more-info-dialog")
+        expect(dialog.get_by_text(name).filter(visible=True).first).to_be_visible()
         attributes = page.get_by_text(localize(page, "dialogs.more_info_control.attributes"))
         if attributes.filter(visible=True).count():
             attributes.filter(visible=True).first.click()
