@@ -10,7 +10,7 @@ import subprocess
 import sys
 from typing import Any
 
-from .account import BALANCE, LOGIN, SMPP_PASSWORD
+from .account import BALANCE, LOGIN, SMPP_PASSWORD, SPARE_LOGIN, SPARE_PASSWORD
 from .common import ROOT, DemoError, log
 
 STOP_TIMEOUT = 30.0
@@ -91,6 +91,8 @@ def start_simulator(
         str(control_port),
         "--account",
         f"{LOGIN}:{SMPP_PASSWORD}",
+        "--account",
+        f"{SPARE_LOGIN}:{SPARE_PASSWORD}",
         "--http-port",
         str(api_port),
         "--balance",
