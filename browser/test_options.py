@@ -194,8 +194,9 @@ def test_the_options_read_plainly(screens: Screens) -> None:
     form = open_options(screens)
     page = screens.page
     expect(page.get_by_role("button", name="Add Recipient")).to_be_visible()
+    # the description is markdown, rendered a moment after the fields
+    expect(page.get_by_text("Saving reconnects to SMS Center.")).to_be_visible()
     folded = screens.text()
-    assert "Saving reconnects to SMS Center." in folded
     assert "no address yet" not in folded  # the webhook's address heads the dialog no more
     assert "Add Default recipients" not in folded
 
