@@ -41,9 +41,16 @@ class AutomationEditor:
         text with a template turns the field into a template editor)."""
         box = self.field(name, within).locator("input:not([type=range]), textarea").first
         number = box.get_attribute("type") == "number"
-        box.fill(text)
-        if number:
-            box.blur()
+        for _ in range(3):
+            box.fill(text)
+            if number:
+                box.blur()
+            # A change made just before (a trigger or an action added) can reach the form
+            # after this one and put back its older value: typed again, as a person would.
+            self.page.wait_for_timeout(300)
+            if box.input_value() == text:
+                return
+        raise AssertionError(f"{name}: the editor does not keep {text!r}")
 
     def add_item(self, name: str, text: str, within: Locator | None = None) -> None:
         """Add an entry to a field that takes several (phone numbers, recipients)."""
@@ -82,7 +89,7 @@ class AutomationEditor:
         before = row.locator("ha-automation-action-row").count()
         row.get_by_role("button", name="Add action").click()
         dialog = self.page.locator("add-automation-element-dialog")
-        dialog.get_by_placeholder("Search").fill(search)
+        dialog.locator("input").first.fill(search)  # the search box, atop the dialog
         dialog.get_by_text(action, exact=True).click()
         added = row.locator("ha-automation-action-row").nth(before)
         added.wait_for()
@@ -98,7 +105,7 @@ class AutomationEditor:
         """Add a trigger through the "Add trigger" dialog: the entity, then what it does."""
         self.field(name).get_by_role("button", name="Add trigger").click()
         dialog = self.page.locator("add-automation-element-dialog")
-        dialog.get_by_placeholder("Search").fill(entity)
+        dialog.locator("input").first.fill(entity)  # the search box, atop the dialog
         dialog.get_by_text(entity, exact=True).click()
         dialog.get_by_role("listitem").filter(has_text=trigger).first.click()
         self.field(name).locator("ha-automation-trigger-row").first.wait_for()

@@ -17,12 +17,15 @@ NAME = "SMS Center"
 ENTRY_TITLE = "SMS Center (dev)"
 
 
-def localize(page: Page, key: str) -> str:
+def localize(page: Page, key: str, *older: str) -> str:
     """The frontend's own string ``ui.<key>`` in the profile's language (once the page's
-    translations have loaded)."""
+    translations have loaded); where this release's frontend has no such key, the first of
+    `older` (the same words under an earlier release's key) that it has."""
     handle = page.wait_for_function(
-        "(key) => document.querySelector('home-assistant')?.hass?.localize(key)",
-        arg=f"ui.{key}",
+        """(keys) => { const hass = document.querySelector('home-assistant')?.hass;
+            return hass?.localize('ui.common.cancel')
+                && (keys.map((key) => hass.localize(key)).find(Boolean) ?? null); }""",
+        arg=[f"ui.{name}" for name in (key, *older)],
     )
     return str(handle.json_value())
 

@@ -43,9 +43,15 @@ def test_an_incoming_sms_reads_in_the_logbook_and_on_the_device(
     entities.get_by_text("Last message", exact=True).click()
     dialog = page.locator("ha-more-info-dialog")
     dialog.get_by_text(TEXT, exact=True).first.wait_for()
-    dialog.locator("ha-dropdown, ha-button-menu").last.click()
-    page.get_by_role("menuitem", name="Details").click()
-    sender = dialog.locator("ha-list-item-value").filter(has=page.get_by_text("Sender", exact=True))
+    inline = dialog.locator("ha-attributes ha-expansion-panel")
+    if inline.count():  # before 2026: the attributes fold out at the dialog's foot
+        inline.first.locator("[slot=header]").first.click()
+        sender = dialog.locator("ha-attributes .data-entry")
+    else:  # since: ⋮ → Details
+        dialog.locator("ha-dropdown, ha-button-menu").last.click()
+        page.get_by_role("menuitem", name="Details").click()
+        sender = dialog.locator("ha-list-item-value")
+    sender = sender.filter(has=page.get_by_text("Sender", exact=True))
     sender.filter(has_text=SENDER_SHOWN).wait_for()
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")

@@ -277,7 +277,13 @@ def test_the_entities(screens: Screens, demo: LiveDemo, language: str) -> None:
         rows.nth(index).locator(".info, .name").first.click()
         dialog = page.locator("ha-more-info-dialog")
         expect(dialog.get_by_text(name).filter(visible=True).first).to_be_visible()
-        attributes = page.get_by_text(localize(page, "dialogs.more_info_control.attributes"))
+        attributes = page.get_by_text(  # inline before 2026, under ⋮ since
+            localize(
+                page,
+                "dialogs.more_info_control.attributes",
+                "components.attributes.expansion_header",
+            )
+        )
         if attributes.filter(visible=True).count():
             attributes.filter(visible=True).first.click()
         page.wait_for_timeout(500)
