@@ -51,6 +51,8 @@ class MessageStore:
         self.listeners: list[Callable[[Message], None]] = []
         # parts accepted again while their message was still arriving (a new message opened)
         self.repeated_parts = 0
+        # submits accepted and never answered (``drop_responses``): few, kept whatever history
+        self.unanswered: list[Submit] = []
 
     @property
     def open_messages(self) -> int:
@@ -97,6 +99,8 @@ class MessageStore:
     def answered(self, submit: Submit) -> None:
         """Count the status a SUBMIT_SM was answered with; keep the latest ``history``."""
         self.status_counts[submit.status] += 1
+        if submit.status is None and submit.message_id is not None:
+            self.unanswered.append(submit)
         if self.history is not None:
             self.forget_old(self.history)
 
@@ -240,6 +244,7 @@ class MessageStore:
         self._open_groups.clear()
         self.submit_count = self.accepted_count = self.message_count = 0
         self.repeated_parts = 0
+        self.unanswered.clear()
         self.status_counts.clear()
         self.first_submit_at = self.last_submit_at = None
         self.busiest_second = 0

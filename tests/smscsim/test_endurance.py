@@ -146,3 +146,16 @@ async def test_listeners_see_each_complete_message_once(
     assert sim.store.repeated_parts == 1
     assert sim.store.open_messages == 1  # the second; the first is no longer open either
     assert sim.messages() == []
+
+
+async def test_accepted_and_unanswered_submits_are_kept(
+    sim: SmscSimulator, connect: Connect
+) -> None:
+    sim.history = 0
+    client = await connect()
+    sim.drop_responses(1)
+    with pytest.raises(TimeoutError):
+        await client.submit(PHONE, "no answer", timeout=0.3)
+    assert (await client.submit(PHONE, "answered"))[0] == 0
+    assert [s.text for s in sim.store.unanswered] == ["no answer"]
+    assert sim.store.unanswered[0].message_id is not None
