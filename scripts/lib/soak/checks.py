@@ -21,11 +21,13 @@ from .faults import Applied
 from .ledger import Ledger
 
 DUPLICATE_WINDOW = 60.0  # s: the provider refuses the same message within it
-# Memory: judged per Home Assistant process, from the first sample after its warm-up to its
-# last; growth within the bound passes. The warm-up lasts until the sent-message map (capped
-# at 50,000 records) is full, at least MIN_WARMUP; a span shorter than MIN_JUDGED is not
-# judged (a 2-minute run says nothing about a leak).
-MIN_WARMUP = 300.0
+# Memory: judged per Home Assistant process, from its first sample after the warm-up to its
+# last; growth within the bound passes. The warm-up: the process up PROCESS_WARMUP (its
+# caches, the recorder's first commits) and the run past the time the sent-message map
+# (capped at 50,000 records, restored after a restart) takes to fill at the run's rate, at
+# most MAX_WARMUP_SHARE of the run. A span shorter than MIN_JUDGED is not judged (a
+# 2-minute run says nothing about a leak).
+PROCESS_WARMUP = 300.0
 MAX_WARMUP_SHARE = 0.6
 TRACKER_CAP = 50_000
 MIN_JUDGED = 300.0
@@ -51,9 +53,9 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 
 def warmup_seconds(rate: float, seconds: float) -> float:
-    """How long a process warms up before its memory is judged."""
+    """How long the run warms up (from the traffic's start) before memory is judged."""
     fill = TRACKER_CAP / max(rate, 1.0)
-    return min(max(MIN_WARMUP, fill), MAX_WARMUP_SHARE * seconds)
+    return min(max(PROCESS_WARMUP, fill), MAX_WARMUP_SHARE * seconds)
 
 
 def outgoing(ledger: Ledger, unanswered_ids: set[str]) -> tuple[list[Check], dict[str, Any]]:
@@ -183,8 +185,10 @@ def incoming(ledger: Ledger, events: list[list[Any]]) -> tuple[list[Check], dict
     }
 
 
-def memory(samples: list[dict[str, Any]], warmup: float) -> tuple[list[Check], dict[str, Any]]:
-    """Growth of each process after its warm-up, within RSS_GROWTH/OBJECT_GROWTH (+ slack)."""
+def memory(
+    samples: list[dict[str, Any]], warmup: float, started: float
+) -> tuple[list[Check], dict[str, Any]]:
+    """Growth of each process after the warm-up, within RSS_GROWTH/OBJECT_GROWTH (+ slack)."""
     by_pid: dict[int, list[dict[str, Any]]] = {}
     for sample in samples:
         by_pid.setdefault(sample["pid"], []).append(sample)
@@ -192,7 +196,7 @@ def memory(samples: list[dict[str, Any]], warmup: float) -> tuple[list[Check], d
     verdict: bool | None = None
     details = []
     for pid, own in by_pid.items():
-        after = [s for s in own if s["uptime"] >= warmup]
+        after = [s for s in own if s["uptime"] >= PROCESS_WARMUP and s["t"] >= started + warmup]
         if len(after) < 2 or after[-1]["t"] - after[0]["t"] < MIN_JUDGED:
             continue
         first, last = after[0], after[-1]
@@ -221,11 +225,12 @@ def memory(samples: list[dict[str, Any]], warmup: float) -> tuple[list[Check], d
             f" objects {first['objects']:,} -> {last['objects']:,} over {span / 60:.0f} min"
         )
     detail = "; ".join(details) or (
-        f"not judged: no process ran {MIN_JUDGED / 60:.0f} min after its"
-        f" {warmup / 60:.1f} min warm-up"
+        f"not judged: no process ran {MIN_JUDGED / 60:.0f} min after the warm-up"
+        f" ({warmup / 60:.1f} min of the run, {PROCESS_WARMUP / 60:.0f} min of the process)"
     )
     return [Check("memory flat after warm-up", verdict, detail)], {
         "warmup_s": warmup,
+        "process_warmup_s": PROCESS_WARMUP,
         "judged": judged,
     }
 

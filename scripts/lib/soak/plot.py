@@ -75,13 +75,10 @@ def plot(run: Run, samples: list[dict[str, Any]], path: Path) -> Path:
     _series(draw, objects, x, top, bottom, obj_max, OBJECTS)
     _value_axis(draw, top, bottom, rss_max, LEFT, "left", small, RSS, "RSS MB")
     _value_axis(draw, top, bottom, obj_max, WIDTH - RIGHT, "right", small, OBJECTS, "objects k")
-    warm = run.warmup
-    for pid in {p for _, _, p in rss}:
-        first = min(s["t"] - s["uptime"] for s in samples if s["pid"] == pid)
-        if start <= first + warm <= end:
-            xw = x(first + warm)
-            draw.line((xw, top, xw, bottom), fill=(150, 150, 150), width=1)
-            draw.text((xw + 3, top + 4), "warm-up ends", fill=(110, 110, 110), font=small)
+    if start + run.warmup <= end:
+        xw = x(start + run.warmup)
+        draw.line((xw, top, xw, bottom), fill=(150, 150, 150), width=1)
+        draw.text((xw + 3, top + 4), "warm-up ends", fill=(110, 110, 110), font=small)
 
     # rate: messages the SMSC accepted per 10 s window (SMPP and HTTP)
     top, bottom = PANEL[1]
