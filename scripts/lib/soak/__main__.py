@@ -32,16 +32,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="trace Home Assistant's allocations (slower): the memory attribution run",
     )
+    parser.add_argument(
+        "--no-restarts",
+        action="store_true",
+        help="no Home Assistant restart: one process throughout (its memory judged whole)",
+    )
     args = parser.parse_args(argv)
     # Home Assistant, a child, must not see this repository on its path: its own
     # custom_components folder would hide the config folder's (the probe's)
     os.environ.pop("PYTHONPATH", None)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
-    log(
-        f"seed {seed} (replay: scripts/soak --minutes {args.minutes:g} --seed {seed}"
-        f" --rate {args.rate:g})"
-    )
-    plan = make_plan(seed, args.minutes, args.rate)
+    replay = f"scripts/soak --minutes {args.minutes:g} --seed {seed} --rate {args.rate:g}"
+    replay += " --no-restarts" if args.no_restarts else ""
+    replay += " --tracemalloc" if args.tracemalloc else ""
+    log(f"seed {seed} (replay: {replay})")
+    plan = make_plan(seed, args.minutes, args.rate, restarts=not args.no_restarts)
     return asyncio.run(soak(plan, args.out / f"seed-{seed}", tracemalloc=args.tracemalloc))
 
 

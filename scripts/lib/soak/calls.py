@@ -51,22 +51,23 @@ class Caller:
         if (answer := await ws.receive_json(timeout=STEP_TIMEOUT))["type"] != "auth_ok":
             raise DemoError(f"websocket auth: {answer}")
         self._ws = ws
+        self._pending = {}  # a new connection's calls; the old one's end with it
         self._reader = asyncio.create_task(self._read(ws))
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        pending = self._pending  # this connection's calls
         try:
             async for msg in ws:
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     continue
                 data = msg.json()
                 for item in data if isinstance(data, list) else [data]:
-                    future = self._pending.pop(item.get("id"), None)
+                    future = pending.pop(item.get("id"), None)
                     if future is not None and not future.done():
                         future.set_result(item)
         finally:
             if self._ws is ws:
                 self._ws = None
-            pending, self._pending = self._pending, {}
             for future in pending.values():
                 if not future.done():
                     future.set_exception(ConnectionError("websocket closed"))
@@ -90,13 +91,17 @@ class Caller:
         self._id += 1
         number = self._id
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[number] = future
+        pending = self._pending
+        pending[number] = future
         message = {"id": number, **command}
         try:
             await ws.send_json(message)
         except (ConnectionError, RuntimeError, aiohttp.ClientError):
-            self._pending.pop(number, None)
+            pending.pop(number, None)
             return Answer("down")
+        if _closed(ws) and not future.done():  # closed while sending: the reader may be done
+            pending.pop(number, None)
+            return Answer("lost")
         try:
             answer = await asyncio.wait_for(future, CALL_TIMEOUT)
         except (ConnectionError, TimeoutError):
@@ -116,3 +121,7 @@ class Caller:
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
+
+
+def _closed(ws: aiohttp.ClientWebSocketResponse) -> bool:
+    return ws.closed

@@ -81,15 +81,16 @@ class Plan:
         return lines
 
 
-def make_plan(seed: int, minutes: float, rate: float) -> Plan:
-    """The plan of a run of `minutes` at `rate`, drawn from `seed`."""
+def make_plan(seed: int, minutes: float, rate: float, *, restarts: bool = True) -> Plan:
+    """The plan of a run of `minutes` at `rate`, drawn from `seed`; without `restarts`, one
+    Home Assistant process from start to end (a memory attribution run)."""
     rng = random.Random(seed)
     seconds = minutes * 60
     first = max(20.0, WARMUP_QUIET * seconds)
     last = seconds - max(25.0, QUIET_END * seconds)
     restart_until = max(first + 1, RESTARTS_BEFORE * seconds)
     faults: list[Fault] = []
-    restarts: list[float] = []
+    restart_times: list[float] = []
 
     def draw(kind: str) -> Fault | None:
         low, high = DURATIONS[kind]
@@ -100,20 +101,22 @@ def make_plan(seed: int, minutes: float, rate: float) -> Plan:
         for _ in range(20):
             start = round(rng.uniform(first, until), 1)
             if kind.startswith("restart") and any(
-                abs(start - other) < MIN_RESTART_GAP for other in restarts
+                abs(start - other) < MIN_RESTART_GAP for other in restart_times
             ):
                 continue
             break
         else:
             return None
         if kind.startswith("restart"):
-            restarts.append(start)
+            restart_times.append(start)
         count = rng.randint(3, 12) if kind == "unanswered" else 0
         return Fault(kind, start, duration, count)
 
     # every kind once where the run has room (a short run: the first of SHORT_RUN that fit)
     budget = max(1, int((last - first) / 15))
     kinds = list(SHORT_RUN) + [k for k in KINDS if k not in SHORT_RUN]
+    if not restarts:
+        kinds = [k for k in kinds if not k.startswith("restart")]
     for kind in kinds[:budget]:
         if (fault := draw(kind)) is not None:
             faults.append(fault)
