@@ -205,8 +205,16 @@ def memory(
         ok = last["rss"] <= rss_bound and last["objects"] <= obj_bound
         span = last["t"] - first["t"]
         slope = _slope([(s["t"], s["rss"]) for s in after])
+        grew = Counter(last.get("types", {}))
+        grew.subtract(Counter(first.get("types", {})))
         judged.append(
             {
+                "types_grown": dict(grew.most_common(12)),
+                "malloc_first": first.get("malloc"),
+                "malloc_last": last.get("malloc"),
+                "traced_first": first.get("traced"),
+                "traced_last": last.get("traced"),
+                "top_allocations": next((s["top"] for s in reversed(own) if s.get("top")), [])[:15],
                 "pid": pid,
                 "from": first["t"],
                 "to": last["t"],
@@ -278,6 +286,7 @@ def faults(applied: list[Applied], ledger: Ledger, backup_port: int) -> list[dic
     every = [a for arrivals in ledger.arrivals.values() for a in arrivals]
     smpp = sorted(a.at for a in every if a.via == "smpp")
     on_backup = sorted(a.at for a in every if a.port == backup_port)
+    on_primary = sorted(a.at for a in every if a.via == "smpp" and a.port != backup_port)
     http = sorted(a.at for a in every if a.via == "http")
 
     def first_after(times: list[float], moment: float) -> float | None:
@@ -304,6 +313,7 @@ def faults(applied: list[Applied], ledger: Ledger, backup_port: int) -> list[dic
         if fault.kind == "backup":
             took = first_after(on_backup, fault.start)
             row.setdefault("takeover", []).append(took)
+            row.setdefault("failback", []).append(first_after(on_primary, fault.end))
             moment = fault.end
         elif fault.kind.startswith("restart"):
             loaded = fault.restart.get("loaded", fault.end)

@@ -122,12 +122,17 @@ class Report:
         results, figures = self.evaluate()
         (out / "figures.json").write_text(json.dumps(figures, indent=1, default=str))
         image = plot(self.run, self.samples, out / "soak.png")
-        for line in self.table(results, figures):
-            print(line, flush=True)
-        print(f"figures: {out / 'figures.json'}; plot: {image}", flush=True)
-        passed = sum(1 for c in results if c.passed is not False)
+        passed = sum(1 for c in results if c.passed is True)
         failed = sum(1 for c in results if c.passed is False)
-        print(f"{passed} passed, {failed} failed", flush=True)
+        skipped = len(results) - passed - failed  # not judged (memory in a short run)
+        lines = [
+            *self.table(results, figures),
+            f"figures: {out / 'figures.json'}; plot: {image}; logs: {out}",
+            f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""),
+        ]
+        (out / "report.txt").write_text("\n".join(lines) + "\n")
+        for line in lines:
+            print(line, flush=True)
         return 1 if failed else 0
 
     def table(self, results: list[checks.Check], figures: dict[str, Any]) -> list[str]:
@@ -151,6 +156,7 @@ class Report:
             other = []
             if "takeover" in row:
                 other.append(f"backup took over in {_seconds(row['takeover'])}")
+                other.append(f"back on the primary {_seconds(row['failback'])} after it was up")
             if "downtime" in row:
                 other.append(f"stop to entry loaded {_seconds(row['downtime'])}")
             if "http_after" in row:
@@ -188,6 +194,20 @@ class Report:
                 f" objects {item['objects_first']:,} -> {item['objects_last']:,}"
                 + (f", RSS slope {slope:+.0f} MB/h" if slope is not None else "")
             )
+            grown = ", ".join(f"{k} {v:+,}" for k, v in item["types_grown"].items() if v)
+            lines.append(f"  heap objects grown by type: {grown or 'none'}")
+            first, last = item["malloc_first"], item["malloc_last"]
+            if first and last:
+                lines.append(
+                    f"  allocator: in use {first['in_use'] / 2**20:.0f} ->"
+                    f" {last['in_use'] / 2**20:.0f} MB, held {first['held'] / 2**20:.0f} ->"
+                    f" {last['held'] / 2**20:.0f} MB (free inside {last['free'] / 2**20:.0f} MB)"
+                )
+            for top in item["top_allocations"][:8]:
+                lines.append(
+                    f"  tracemalloc {top['size_diff'] / 2**20:+.2f} MB"
+                    f" ({top['count_diff']:+,} blocks) at {top['trace'][-1]}"
+                )
         if self.log_errors:
             lines.append(f"ERROR lines in Home Assistant's log: {len(self.log_errors)}")
         return lines

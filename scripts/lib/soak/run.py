@@ -39,8 +39,15 @@ PROGRESS_EVERY = 60.0  # s
 HTTP_BALANCE = 1e9  # the simulator's HTTP account never runs dry
 
 
+LOG: list[Path] = []  # the run's own log file, once its folder exists
+
+
 def log(message: str) -> None:
-    print(f"[soak {time.strftime('%H:%M:%S')}] {message}", flush=True)
+    line = f"[soak {time.strftime('%H:%M:%S')}] {message}"
+    print(line, flush=True)
+    for path in LOG:
+        with path.open("a", encoding="utf-8") as file:  # a line now and then: no buffering
+            file.write(line + "\n")
 
 
 def probe_interval(seconds: float) -> int:
@@ -194,6 +201,7 @@ def fresh_folder(out: Path, plan: Plan) -> None:
 async def soak(plan: Plan, out: Path, *, tracemalloc: bool) -> int:
     """Run, check, report; the exit code (0: every check passed)."""
     await asyncio.to_thread(fresh_folder, out, plan)
+    LOG[:] = [out / "soak.log"]
     for line in plan.describe():
         log(line)
     if tracemalloc:
