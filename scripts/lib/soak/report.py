@@ -208,6 +208,12 @@ class Report:
                     f"  tracemalloc {top['size_diff'] / 2**20:+.2f} MB"
                     f" ({top['count_diff']:+,} blocks) at {top['trace'][-1]}"
                 )
+        trim = (run.final or {}).get("trim")
+        if trim:
+            lines.append(
+                f"at the end, the C allocator's free memory given back (malloc_trim): RSS"
+                f" {trim['rss_before'] / 2**20:.0f} -> {trim['rss_after'] / 2**20:.0f} MB"
+            )
         if self.log_errors:
             lines.append(f"ERROR lines in Home Assistant's log: {len(self.log_errors)}")
         return lines

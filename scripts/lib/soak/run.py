@@ -153,7 +153,7 @@ class Run:
                 progress.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await progress
-            answer = await hass.caller.command({"type": "soak_probe/sample"})
+            answer = await hass.caller.command({"type": "soak_probe/sample", "trim": True})
             self.final = answer.response if answer.kind == "ok" else {}
             self.exit_codes.append(await hass.stop())
         await sim.stop()

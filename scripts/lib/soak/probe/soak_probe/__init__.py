@@ -23,7 +23,7 @@ import re
 import sys
 import time
 import tracemalloc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.websocket_api import async_register_command
 from homeassistant.components.websocket_api.connection import ActiveConnection
@@ -33,7 +33,11 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
-import voluptuous as vol
+
+if TYPE_CHECKING:  # Home Assistant validates with probatio and aliases voluptuous to it
+    import probatio as vol
+else:
+    import voluptuous as vol
 
 DOMAIN = "soak_probe"
 EVENTS = ("smscentre_incoming_sms", "smscentre_delivery_report", "smscentre_hlr_result")
@@ -90,6 +94,24 @@ def _mallinfo() -> dict[str, int] | None:
         "in_use": int(info.uordblks + info.hblkhd),
         "held": int(info.arena + info.hblkhd),
         "free": int(info.fordblks),
+    }
+
+
+def _trim() -> dict[str, Any] | None:
+    """Give the C allocator's free memory back to the system (glibc's ``malloc_trim``) and
+    say how much the resident memory fell: what it fell by was free memory the allocator
+    kept, not memory anything still uses."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    before, malloc_before = _rss(), _mallinfo()
+    libc.malloc_trim(0)
+    return {
+        "rss_before": before,
+        "rss_after": _rss(),
+        "malloc_before": malloc_before,
+        "malloc_after": _mallinfo(),
     }
 
 
@@ -208,7 +230,13 @@ class Probe:
         return sample
 
     def _measure(self) -> dict[str, Any]:
-        """Measured in a worker thread; it holds the GIL while it counts (a stall it notes)."""
+        """Measured in a worker thread; it holds the GIL while it counts (a stall it notes).
+
+        In the attribution mode (``tracemalloc``) a full collection runs first, so the counts
+        are of live objects and ``garbage`` says how many were waiting to be collected; the
+        ordinary mode leaves the collector alone (it would change what it measures).
+        """
+        garbage = gc.collect() if self.trace else None
         objects = gc.get_objects()
         by_type = Counter(type(o).__qualname__ for o in objects)
         count = len(objects)
@@ -220,6 +248,7 @@ class Probe:
             "types": dict(by_type.most_common(TOP_TYPES)),
             "malloc": _mallinfo(),
             "gc": [s["collections"] for s in gc.get_stats()],
+            "garbage": garbage,
         }
         if self.trace and tracemalloc.is_tracing():
             sample["traced"] = tracemalloc.get_traced_memory()[0]
@@ -282,12 +311,16 @@ def _ws_sizes(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, 
     connection.send_result(msg["id"], {"pid": os.getpid(), "ours": _sizes(hass)})
 
 
-@websocket_command({"type": "soak_probe/sample"})
+@websocket_command({vol.Required("type"): "soak_probe/sample", vol.Optional("trim"): bool})
 @async_response
 async def _ws_sample(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """A sample now (the run's last, after the queue drained), also written to the file."""
+    """A sample now (the run's last, after the queue drained), also written to the file;
+    with ``trim``, then the allocator's free memory given back (``_trim``), measured."""
     probe: Probe = hass.data[DOMAIN]
     await probe.flush()
-    connection.send_result(msg["id"], await probe.sample())
+    sample = await probe.sample()
+    if msg.get("trim"):
+        sample["trim"] = await hass.async_add_executor_job(_trim)
+    connection.send_result(msg["id"], sample)
