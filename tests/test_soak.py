@@ -96,7 +96,7 @@ def _sample(pid: int, t: float, rss_mb: float, objects: int) -> dict[str, object
 
 def test_memory_is_judged_after_the_warm_up_within_the_bound() -> None:
     flat = [_sample(1, t, 300 + (100 if t < 300 else 0), 400_000) for t in range(0, 1300, 60)]
-    results, figures = checks.memory(flat, 300, 0.0)
+    results, _ = checks.memory(flat, 300, 0.0)
     assert results[0].passed is True
     growing = [_sample(1, t, 300 + t / 10, 400_000) for t in range(0, 1300, 60)]
     assert checks.memory(growing, 300, 0.0)[0][0].passed is False

@@ -1,11 +1,11 @@
 """What an entry keeps in .storage, and how it is saved: coalesced, off the event loop.
 
-Each entry has up to three stores (``const.STORES``): the outbox, the sent-message map and
-the webhook's handled requests. ``CoalescedSave`` writes one at most once per ``delay``
-seconds however often it changes (``Store.async_delay_save`` reschedules on every change and
-so never saves during a steady stream), builds the snapshot in the event loop and serializes
-it in the executor; ``StreamedStore`` writes it in pieces, so a large file never needs one
-large buffer.
+Each entry has up to four stores (``const.STORES``): the outbox, the sent-message map, the
+webhook's handled requests and the SMPP receiver's handled DELIVER_SMs (written when the entry
+stops). ``CoalescedSave`` writes one at most once per ``delay`` seconds however often it
+changes (``Store.async_delay_save`` reschedules on every change and so never saves during a
+steady stream), builds the snapshot in the event loop and serializes it in the executor;
+``StreamedStore`` writes it in pieces, so a large file never needs one large buffer.
 """
 
 from __future__ import annotations

@@ -321,8 +321,10 @@ def faults(applied: list[Applied], ledger: Ledger, backup_port: int) -> list[dic
             moment = max(loaded, clear(fault))
         else:
             moment = clear(fault)
-            if fault.kind in ("refuse", "hang"):
-                row.setdefault("http_after", []).append(first_after(http, fault.start))
+            if fault.kind in ("refuse", "hang"):  # the HTTP fallback, if it took over in time
+                after = first_after(http, fault.start)
+                inside = after is not None and after <= fault.end - fault.start
+                row.setdefault("http_after", []).append(after if inside else None)
         row["recovery"].append(first_after(smpp, moment))
         if fault.error:
             row.setdefault("errors", []).append(fault.error)
