@@ -54,7 +54,7 @@ class Report:
         out_checks, out_figures = checks.outgoing(ledger, unanswered)
         in_checks, in_figures = checks.incoming(ledger, self.events)
         mem_checks, mem_figures = checks.memory(self.samples, run.warmup, run.started)
-        ours = (run.final or {}).get("ours", {})
+        ours = run.drained_sizes or (run.final or {}).get("ours", {})
         queued = ours.get("outbox_queued"), ours.get("outbox_pending")
         pending_calls = sum(1 for c in ledger.calls.values() if c.outcome == "pending")
         drained = (

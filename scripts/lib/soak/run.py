@@ -86,6 +86,7 @@ class Run:
         self.session: aiohttp.ClientSession | None = None
         self.started = self.ended = self.drained = 0.0
         self.final: dict[str, Any] = {}
+        self.drained_sizes: dict[str, Any] = {}  # SMS Center's maps once everything went
         self.exit_codes: list[int | None] = []
 
     async def _restart(self) -> dict[str, float]:
@@ -176,6 +177,7 @@ class Run:
                 and (mailbox is None or not mailbox)
             ):
                 self.drained = time.time()
+                self.drained_sizes = ours
                 log(f"drained in {self.drained - self.ended:.0f} s")
                 await asyncio.sleep(3)  # the last events reach the probe's file
                 return

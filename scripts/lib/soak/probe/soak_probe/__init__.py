@@ -210,10 +210,10 @@ class Probe:
             file.write("\n".join(lines) + "\n")
 
     # -- samples
-    async def sample(self, _now: Any = None) -> dict[str, Any]:
+    async def sample(self, _now: Any = None, *, compare: bool = True) -> dict[str, Any]:
         start = time.time()
         sizes = _sizes(self.hass)
-        sample = await self.hass.async_add_executor_job(self._measure)
+        sample = await self.hass.async_add_executor_job(self._measure, compare)
         sample.update(
             t=round(start, 3),
             pid=self.pid,
@@ -229,7 +229,7 @@ class Probe:
         await self.hass.async_add_executor_job(self._append, "samples.jsonl", [json.dumps(sample)])
         return sample
 
-    def _measure(self) -> dict[str, Any]:
+    def _measure(self, compare: bool) -> dict[str, Any]:
         """Measured in a worker thread; it holds the GIL while it counts (a stall it notes).
 
         In the attribution mode (``tracemalloc``) a full collection runs first, so the counts
@@ -252,7 +252,7 @@ class Probe:
         }
         if self.trace and tracemalloc.is_tracing():
             sample["traced"] = tracemalloc.get_traced_memory()[0]
-            if time.monotonic() - self.started >= self.warmup:
+            if compare and time.monotonic() - self.started >= self.warmup:
                 sample["top"] = self._compare()
         return sample
 
@@ -320,7 +320,7 @@ async def _ws_sample(
     with ``trim``, then the allocator's free memory given back (``_trim``), measured."""
     probe: Probe = hass.data[DOMAIN]
     await probe.flush()
-    sample = await probe.sample()
+    sample = await probe.sample(compare=False)  # a snapshot of a traced heap takes minutes
     if msg.get("trim"):
         sample["trim"] = await hass.async_add_executor_job(_trim)
     connection.send_result(msg["id"], sample)
