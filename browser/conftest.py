@@ -26,7 +26,7 @@ from playwright.sync_api import (
 import pytest
 
 from browser.live import LiveDemo
-from browser.screens import Screens
+from browser.screens import Screens, page_text
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Headless, and quiet: this machine's network is closed, so nothing that phones home.
@@ -111,7 +111,7 @@ def context(
         for index, page in enumerate(context.pages):
             path = shots / f"FAILED-{name}-{index}.png"
             page.screenshot(path=path, full_page=True)
-            (shots / f"FAILED-{name}-{index}.txt").write_text(page.locator("body").inner_text())
+            (shots / f"FAILED-{name}-{index}.txt").write_text(page_text(page))
             print(f"screenshot: {path}")
     context.close()
 

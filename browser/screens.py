@@ -33,6 +33,8 @@ class Screens:
         """Keep what the page shows now as `name`.png in the screenshots folder (the README's
         pictures are taken this way: ``scripts/browser --shots docs/images``)."""
         if self.shots is not None:
+            # not while the launch screen still fades out over the page
+            self.page.wait_for_function("() => !document.getElementById('ha-launch-screen')")
             self.page.screenshot(path=self.shots / f"{name}.png")
 
     def wait_connected(self) -> None:
@@ -56,28 +58,43 @@ class Screens:
 
     def text(self) -> str:
         """What a person reads on the page now, shadow DOM included (dialogs too)."""
-        return str(
-            self.page.evaluate(
-                """() => {
-                    const out = [];
-                    const walk = (node) => {
-                        if (node.nodeType === Node.TEXT_NODE) {
-                            out.push(node.textContent);
-                            return;
-                        }
-                        if (node.nodeType !== Node.ELEMENT_NODE) return;
-                        const style = getComputedStyle(node);
-                        if (style.display === "none" || style.visibility === "hidden") return;
-                        if (node.shadowRoot) walk(node.shadowRoot);
-                        for (const child of node.childNodes) walk(child);
-                    };
-                    walk(document.body);
-                    return out.join(" ").replace(/\\s+/g, " ");
-                }"""
-            )
-        )
+        return page_text(self.page)
 
     def raw_keys(self) -> list[str]:
         """Untranslated keys or placeholders on the page now."""
         text = self.text()
         return sorted({text[max(0, m.start() - 30) : m.end() + 30] for m in RAW_KEY.finditer(text)})
+
+
+def page_text(page: Page) -> str:
+    """What a person reads on `page` now, shadow DOM included (dialogs too)."""
+    return str(
+        page.evaluate(
+            """() => {
+                const out = [];
+                const walk = (node) => {
+                    if (node.nodeType === Node.TEXT_NODE) {
+                        out.push(node.textContent);
+                        return;
+                    }
+                    if (node.nodeType === Node.DOCUMENT_FRAGMENT_NODE) {
+                        node.childNodes.forEach(walk);
+                        return;
+                    }
+                    if (node.nodeType !== Node.ELEMENT_NODE) return;
+                    const style = getComputedStyle(node);
+                    if (style.display === "none" || style.visibility === "hidden") return;
+                    if (node.tagName === "SLOT") {
+                        const assigned = node.assignedNodes({ flatten: true });
+                        (assigned.length ? assigned : node.childNodes).forEach(walk);
+                        return;
+                    }
+                    // A shadow host shows its shadow tree, its children only where a slot
+                    // takes them.
+                    (node.shadowRoot ? [node.shadowRoot] : node.childNodes).forEach(walk);
+                };
+                walk(document.body);
+                return out.join(" ").replace(/\\s+/g, " ");
+            }"""
+        )
+    )

@@ -22,7 +22,7 @@ from homeassistant.const import EVENT_CALL_SERVICE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
+from homeassistant.util import dt as dt_util, yaml as yaml_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -31,6 +31,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.smscentre.const import DOMAIN, EVENT_DELIVERY_REPORT
+from scripts.lib.ha_demo.config_folder import prepare_config
 from smscsim import SmscSimulator
 
 from .conftest import LOGIN
@@ -175,6 +176,65 @@ def test_readme_has_an_import_badge_per_blueprint() -> None:
     assert urls == {f"{raw}blueprints/automation/smscentre/{name}.yaml" for name in NAMES}
     for url in urls:
         assert (ROOT / url.removeprefix(raw)).is_file(), url
+
+
+def _readme_sections() -> dict[str, str]:
+    """The README's Blueprints section, by the heading of each part."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Blueprints\n", 1)[1].split("\n## ", 1)[0]
+    parts = section.split("\n### ")[1:]
+    return {part.split("\n", 1)[0]: part for part in parts}
+
+
+async def test_readme_names_each_blueprint_as_home_assistant_lists_it(
+    hass: HomeAssistant,
+) -> None:
+    """A heading per blueprint, its `name:` word for word, with the badge of that file."""
+    sections = _readme_sections()
+    names = []
+    for file in NAMES:
+        name = (await load(hass, file)).name
+        names.append(name)
+        assert name in sections, f"no README heading {name!r}"
+        assert f"%2Fsmscentre%2F{file}.yaml" in sections[name]
+    assert list(sections) == names
+
+
+def test_readme_tells_how_to_install_the_folder_without_internet() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    intro = readme.split("\n## Blueprints\n", 1)[1].split("\n### ", 1)[0]
+    assert "(blueprints/automation/smscentre/)" in intro  # the folder, linked
+    assert "`<config>/blueprints/automation/smscentre/*.yaml`" in intro  # where it goes
+
+
+async def test_the_call_voices_read_as_in_the_call_action(hass: HomeAssistant) -> None:
+    """The voice input offers the action's voices, labelled as the action labels them."""
+    blueprint = await load(hass, "escalate_to_call")
+    options = blueprint.inputs["voice"]["selector"]["select"]["options"]
+    services = yaml_util.load_yaml_dict(ROOT / "custom_components" / DOMAIN / "services.yaml")
+    strings = json.loads(
+        (ROOT / "custom_components" / DOMAIN / "strings.json").read_text(encoding="utf-8")
+    )
+    labels = strings["selector"]["voice"]["options"]
+    voices = services["call"]["fields"]["voice"]["selector"]["select"]["options"]
+    assert options == [{"label": labels[voice], "value": voice} for voice in voices]
+    assert blueprint.inputs["voice"]["default"] in voices
+
+
+async def test_home_assistant_lists_the_demos_blueprints(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """The demo's config folder (scripts/develop) links the blueprints file by file, which
+    Home Assistant lists (it does not enter a linked folder), beside its own examples."""
+    demo = tmp_path / "demo"
+    prepare_config(demo)
+    hass.config.config_dir = str(demo)
+    found = await async_get_blueprints(hass).async_get_blueprints()
+    assert {path for path in found if path.startswith(f"{FOLDER}/")} == {
+        f"{FOLDER}/{name}.yaml" for name in NAMES
+    }
+    assert all(isinstance(value, Blueprint) for value in found.values()), found
+    assert "homeassistant/motion_light.yaml" in found
 
 
 # --------------------------------------------------------------------------- sms_command

@@ -29,13 +29,30 @@ for path in sys.argv[1:]:
 """
 
 
-def _releases() -> list[tuple[str, str, list[str]]]:
-    """compat/versions.txt: (version, Python, extra pins), one a line, comments left out."""
-    releases = []
+def _lines() -> list[list[str]]:
+    """compat/versions.txt's words, a list a line, comments left out."""
+    lines = []
     for raw in VERSIONS.read_text(encoding="utf-8").splitlines():
         if words := raw.split("#", 1)[0].split():
-            releases.append((words[0], words[1], words[2:]))
-    return releases
+            lines.append(words)
+    return lines
+
+
+def _releases() -> list[tuple[str, str, list[str]]]:
+    """compat/versions.txt: (version, Python, extra pins), one a line, comments left out."""
+    return [(w[0], w[1], [pin for pin in w[2:] if pin != "browser"]) for w in _lines()]
+
+
+def test_the_browser_test_runs_on_the_oldest_and_the_newest() -> None:
+    """The frontends of the first and the last release differ most: scripts/compat runs the
+    browser test on both (and the word goes into no venv)."""
+    marked = [words[0] for words in _lines() if "browser" in words[2:]]
+    releases = [version for version, _, _ in _releases()]
+    assert marked[0] == releases[0]
+    assert marked[-1] == releases[-1]
+    compat = (ROOT / "scripts" / "compat").read_text(encoding="utf-8")
+    assert 'elif [ "$word" = browser ]; then browser=1' in compat
+    assert 'scripts/browser --hass "$venv/bin/hass"' in compat
 
 
 def _pinned() -> str:

@@ -64,7 +64,16 @@ from custom_components.smscentre.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
-from custom_components.smscentre.flow_schema import SECTION_OF, nest_options
+from custom_components.smscentre.flow_schema import (
+    CONF_ENCRYPTION,
+    ENCRYPTION_NONE,
+    ENCRYPTION_TLS,
+    ENCRYPTION_TLS_UNVERIFIED,
+    SECTION_OF,
+    nest_options,
+    section_errors,
+)
+from custom_components.smscentre.flow_validation import validate_options
 from custom_components.smscentre.smsc.errors import AuthFailed, BindRefused, CannotConnect, TlsError
 from custom_components.smscentre.smsc.smpp.config import LinkConfig
 
@@ -72,6 +81,15 @@ COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
 WEBHOOK_ID = "0123456789abcdef" * 4
 
 USER_INPUT: dict[str, Any] = {
+    CONF_USERNAME: "MyHome",
+    CONF_PASSWORD: "s3cret!",
+    CONF_HOST: DEFAULT_HOST,
+    CONF_ENCRYPTION: ENCRYPTION_NONE,
+    CONF_PORT: 3700,
+    CONF_SENDER: "MyShop",
+}
+# What the user step stores for USER_INPUT.
+USER_DATA: dict[str, Any] = {
     CONF_USERNAME: "MyHome",
     CONF_PASSWORD: "s3cret!",
     CONF_HOST: DEFAULT_HOST,
@@ -206,9 +224,8 @@ async def test_user_flow(hass: HomeAssistant, mock_probe: AsyncMock) -> None:
     result = await _start_user(hass)
     assert _suggested(result) == {
         CONF_HOST: DEFAULT_HOST,
-        CONF_PORT: 3443,  # TLS by default
-        CONF_SSL: True,
-        CONF_VERIFY_SSL: True,
+        CONF_ENCRYPTION: ENCRYPTION_TLS,  # TLS by default
+        CONF_PORT: 3443,
     }
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
@@ -217,7 +234,7 @@ async def test_user_flow(hass: HomeAssistant, mock_probe: AsyncMock) -> None:
     assert result["title"] == "SMS Center (MyHome)"
     data = dict(result["data"])
     assert re.fullmatch(r"[0-9a-f]{64}", data.pop(CONF_WEBHOOK_ID))
-    assert data == USER_INPUT
+    assert data == USER_DATA
     assert result["options"] == DEFAULT_OPTIONS
     assert result["result"].unique_id == "myhome"
     assert result["result"].state is ConfigEntryState.LOADED
@@ -243,33 +260,36 @@ async def test_user_flow_minimal(hass: HomeAssistant, mock_probe: AsyncMock) -> 
 
 @pytest.mark.usefixtures("mock_setup_entry")
 @pytest.mark.parametrize(
-    ("ssl", "verify_ssl", "port", "expected_port"),
+    ("encryption", "port", "ssl", "verify_ssl", "expected_port"),
     [
-        (True, True, 3700, 3443),
-        (True, False, 3700, 3443),
-        (True, True, 4443, 4443),
-        (False, True, 3443, 3700),
-        (False, True, 2775, 2775),
+        (ENCRYPTION_TLS, 3700, True, True, 3443),
+        (ENCRYPTION_TLS_UNVERIFIED, 3700, True, False, 3443),
+        (ENCRYPTION_TLS, 4443, True, True, 4443),
+        (ENCRYPTION_NONE, 3443, False, True, 3700),
+        (ENCRYPTION_NONE, 2775, False, True, 2775),
     ],
 )
 async def test_user_flow_tls(
     hass: HomeAssistant,
     mock_probe: AsyncMock,
+    encryption: str,
+    port: int,
     ssl: bool,
     verify_ssl: bool,
-    port: int,
     expected_port: int,
 ) -> None:
-    """TLS uses Home Assistant's contexts; the port follows TLS when left at the default."""
+    """One choice sets TLS and the certificate check (checked unless TLS without checking:
+    with TLS off the safe value is kept); TLS uses Home Assistant's contexts; the port follows
+    the encryption when left at the other's."""
     result = await _start_user(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        USER_INPUT | {CONF_SSL: ssl, CONF_VERIFY_SSL: verify_ssl, CONF_PORT: port},
+        result["flow_id"], USER_INPUT | {CONF_ENCRYPTION: encryption, CONF_PORT: port}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_PORT] == expected_port
     assert result["data"][CONF_SSL] is ssl
     assert result["data"][CONF_VERIFY_SSL] is verify_ssl
+    assert CONF_ENCRYPTION not in result["data"]
     expected_context = None
     if ssl:
         expected_context = client_context() if verify_ssl else client_context_no_verify()
@@ -280,6 +300,16 @@ async def test_user_flow_tls(
     )
     if ssl:
         assert expected_context.check_hostname is verify_ssl
+
+
+async def test_user_flow_offers_no_certificate_switch() -> None:
+    """The certificate check is one of the encryption choices, not a switch of its own that
+    would show (and stay on) with TLS off."""
+    for schema in (flow_schema.USER_SCHEMA, flow_schema.RECONFIGURE_SCHEMA):
+        fields = [str(key) for key in schema.schema]
+        assert CONF_SSL not in fields
+        assert CONF_VERIFY_SSL not in fields
+        assert fields.index(CONF_ENCRYPTION) == fields.index(CONF_PORT) - 1
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -305,9 +335,8 @@ async def test_user_flow_bind_errors(
     assert shown == {
         CONF_USERNAME: "MyHome",
         CONF_HOST: "smpp.example.com",
+        CONF_ENCRYPTION: ENCRYPTION_NONE,
         CONF_PORT: 2775,
-        CONF_SSL: False,
-        CONF_VERIFY_SSL: True,
         CONF_SENDER: "MyShop",
     }
 
@@ -404,6 +433,27 @@ async def test_user_flow_already_configured(hass: HomeAssistant, mock_probe: Asy
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     mock_probe.assert_not_awaited()
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_flow_left_open_does_not_block(
+    hass: HomeAssistant, mock_probe: AsyncMock
+) -> None:
+    """A form left open after a refused password (a reload, a closed tab) does not keep the
+    login from being added in a new one; adding it ends the one left open."""
+    left_open = await _start_user(hass)
+    mock_probe.side_effect = AuthFailed("invalid_auth")
+    result = await hass.config_entries.flow.async_configure(left_open["flow_id"], USER_INPUT)
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    mock_probe.side_effect = None
+    result = await _start_user(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == "myhome"
+    assert left_open["flow_id"] not in {
+        flow["flow_id"] for flow in hass.config_entries.flow.async_progress()
+    }
 
 
 # --- reauth ---------------------------------------------------------------------------------
@@ -527,9 +577,8 @@ async def test_reauth_password_errors(
 RECONFIGURE_INPUT: dict[str, Any] = {
     CONF_USERNAME: "MyHome",
     CONF_HOST: "smpp2.smscentre.com",
+    CONF_ENCRYPTION: ENCRYPTION_TLS,
     CONF_PORT: 3700,
-    CONF_SSL: True,
-    CONF_VERIFY_SSL: True,
     CONF_SENDER: "NewShop",
 }
 
@@ -551,9 +600,11 @@ async def test_reconfigure_keeps_password(
     shown = _suggested(result)
     assert CONF_PASSWORD not in shown
     assert shown == {
-        key: value
-        for key, value in ENTRY_DATA.items()
-        if key not in (CONF_PASSWORD, CONF_WEBHOOK_ID)
+        CONF_USERNAME: "MyHome",
+        CONF_HOST: DEFAULT_HOST,
+        CONF_ENCRYPTION: ENCRYPTION_NONE,
+        CONF_PORT: 3700,
+        CONF_SENDER: "MyShop",
     }
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], RECONFIGURE_INPUT)
@@ -586,7 +637,7 @@ async def test_reconfigure_new_password_and_login_case(
             **RECONFIGURE_INPUT,
             CONF_USERNAME: "myhome",
             CONF_PASSWORD: "new-pass",
-            CONF_SSL: False,
+            CONF_ENCRYPTION: ENCRYPTION_NONE,
             CONF_SENDER: "",
         },
     )
@@ -662,6 +713,56 @@ async def test_reconfigure_field_errors(
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], RECONFIGURE_INPUT)
     assert result["reason"] == "reconfigure_successful"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_left_open_does_not_block(
+    hass: HomeAssistant, mock_probe: AsyncMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A reconfigure form left open after a refused bind does not refuse the next one."""
+    left_open = await _start_reconfigure(hass, mock_config_entry)
+    mock_probe.side_effect = CannotConnect("cannot_connect")
+    result = await hass.config_entries.flow.async_configure(left_open["flow_id"], RECONFIGURE_INPUT)
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    mock_probe.side_effect = None
+    result = await _start_reconfigure(hass, mock_config_entry)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], RECONFIGURE_INPUT)
+    assert result["reason"] == "reconfigure_successful"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("ssl", "verify_ssl", "encryption"),
+    [
+        (True, True, ENCRYPTION_TLS),
+        (True, False, ENCRYPTION_TLS_UNVERIFIED),
+        (False, True, ENCRYPTION_NONE),
+        (False, False, ENCRYPTION_NONE),
+    ],
+)
+async def test_reconfigure_shows_the_encryption(
+    hass: HomeAssistant,
+    mock_probe: AsyncMock,
+    mock_config_entry: MockConfigEntry,
+    ssl: bool,
+    verify_ssl: bool,
+    encryption: str,
+) -> None:
+    """The stored TLS settings are shown as the one encryption choice they make; saving
+    with TLS off stores the certificate check on."""
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data=ENTRY_DATA | {CONF_SSL: ssl, CONF_VERIFY_SSL: verify_ssl}
+    )
+    result = await _start_reconfigure(hass, mock_config_entry)
+    shown = _suggested(result)
+    assert shown[CONF_ENCRYPTION] == encryption
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], RECONFIGURE_INPUT | {CONF_ENCRYPTION: encryption}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_SSL] is ssl
+    assert mock_config_entry.data[CONF_VERIFY_SSL] is (verify_ssl or not ssl)
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -788,37 +889,93 @@ async def test_options_flow_empty_optional_fields(
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
 @pytest.mark.parametrize(
-    ("changes", "errors", "placeholders"),
+    ("changes", "errors", "opened", "placeholders"),
     [
-        (
+        (  # by the connections, right below the sending switches, which open too
             {CONF_ISO: True, CONF_SINGLE_STATUS: True, CONF_CONNECTIONS: 2},
-            {"base": "system_type_too_long"},
+            {"connection": "system_type_too_long"},
+            {"sending", "connection"},
+            {"value": "ISO,SINGLE,MCON2", "max": "12"},
+        ),
+        (
+            {
+                CONF_ISO: True,
+                CONF_SINGLE_STATUS: True,
+                CONF_CONNECTIONS: 2,
+                CONF_BACKUP_HOST: "a b",
+            },
+            {"connection": "system_type_too_long_and_invalid_host"},
+            {"sending", "connection"},
             {"value": "ISO,SINGLE,MCON2", "max": "12"},
         ),
         (
             {CONF_RECIPIENTS: ["+7 999 123-45-67", "call me", "12"]},
             {CONF_RECIPIENTS: "invalid_recipient"},
+            set(),
             {"recipient": "call me"},
         ),
         (
             {CONF_WEBHOOK_SECRET: "секрет"},
-            {CONF_WEBHOOK_SECRET: "invalid_webhook_secret"},
+            {"webhook": "invalid_webhook_secret"},
+            {"webhook"},
+            {},
+        ),
+        ({CONF_WEBHOOK_SECRET: "a b"}, {"webhook": "invalid_webhook_secret"}, {"webhook"}, {}),
+        (
+            {CONF_WEBHOOK_SECRET: "short"},
+            {"webhook": "webhook_secret_too_short"},
+            {"webhook"},
+            {"min": "16"},
+        ),
+        (
+            {CONF_BACKUP_HOST: "backup host"},
+            {"connection": "invalid_host"},
+            {"connection"},
             {},
         ),
         (
-            {CONF_WEBHOOK_SECRET: "a b"},
-            {CONF_WEBHOOK_SECRET: "invalid_webhook_secret"},
+            {CONF_API_URL: "ftp://smscentre.com"},
+            {"http_api": "invalid_api_url"},
+            {"http_api"},
             {},
         ),
-        ({CONF_BACKUP_HOST: "backup host"}, {CONF_BACKUP_HOST: "invalid_host"}, {}),
+        (
+            {CONF_HTTP_FALLBACK: True},
+            {"http_api": "api_password_required"},
+            {"http_api"},
+            {},
+        ),
+        (  # two errors in one section: one message that holds both
+            {CONF_HTTP_FALLBACK: True, CONF_API_URL: "https://user:pw@smscentre.com"},
+            {"http_api": "api_password_required_and_invalid_api_url"},
+            {"http_api"},
+            {},
+        ),
         (
             {CONF_ASSIST_SENDERS: ["+7 999 123-45-67", "HomeDev"]},
-            {CONF_ASSIST_SENDERS: "invalid_assist_sender"},
+            {"assist": "invalid_assist_sender"},
+            {"assist"},
             {"sender": "HomeDev"},
         ),
-        ({CONF_ASSIST_PIN: "12 34"}, {CONF_ASSIST_PIN: "invalid_assist_pin"}, {}),
-        ({CONF_ASSIST_PIN: "пин1"}, {CONF_ASSIST_PIN: "invalid_assist_pin"}, {}),
-        ({CONF_ASSIST_PIN: "1" * 17}, {CONF_ASSIST_PIN: "invalid_assist_pin"}, {}),
+        ({CONF_ASSIST_PIN: "12 34"}, {"assist": "invalid_assist_pin"}, {"assist"}, {}),
+        ({CONF_ASSIST_PIN: "пин1"}, {"assist": "invalid_assist_pin"}, {"assist"}, {}),
+        ({CONF_ASSIST_PIN: "1" * 17}, {"assist": "invalid_assist_pin"}, {"assist"}, {}),
+        (
+            {CONF_ASSIST_PIN: "my pin!", CONF_ASSIST_SENDERS: ["Mom"]},
+            {"assist": "invalid_assist_sender_and_invalid_assist_pin"},
+            {"assist"},
+            {"sender": "Mom"},
+        ),
+        (  # one section each
+            {CONF_BACKUP_HOST: "a/b", CONF_WEBHOOK_SECRET: "short", CONF_RECIPIENTS: ["x"]},
+            {
+                CONF_RECIPIENTS: "invalid_recipient",
+                "connection": "invalid_host",
+                "webhook": "webhook_secret_too_short",
+            },
+            {"connection", "webhook"},
+            {"recipient": "x", "min": "16"},
+        ),
     ],
 )
 async def test_options_flow_errors(
@@ -826,9 +983,12 @@ async def test_options_flow_errors(
     mock_config_entry: MockConfigEntry,
     changes: dict[str, Any],
     errors: dict[str, str],
+    opened: set[str],
     placeholders: dict[str, str],
 ) -> None:
-    """Each invalid option is explained, the form keeps the input as typed, a fix saves."""
+    """Each invalid option is explained where the frontend shows it (over its section, which
+    opens; the frontend shows no error inside a section), the form keeps the input as typed,
+    nothing is saved, a fix saves."""
     result = await _start_options(hass, mock_config_entry)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], nest_options(OPTIONS_INPUT | changes)
@@ -836,8 +996,10 @@ async def test_options_flow_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert result["description_placeholders"] == placeholders | {"webhook_url": NO_URL_HINT}
-    for field in errors:  # under the field, whose section is one look-up away
-        assert field in {"base", CONF_RECIPIENTS} or field in SECTION_OF
+    shown_items = {str(key) for key in result["data_schema"].schema}
+    for key in errors:  # each above an item the frontend renders
+        assert key == "base" or key in shown_items
+    assert _opened(result) == opened
     shown = _suggested(result)
     for key, value in changes.items():
         assert shown[key] == value
@@ -847,6 +1009,66 @@ async def test_options_flow_errors(
         result["flow_id"], nest_options(OPTIONS_INPUT)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+def _opened(result: FlowResult) -> set[str]:
+    """The sections the form shows unfolded."""
+    return {
+        str(key)
+        for key, value in result["data_schema"].schema.items()
+        if isinstance(value, section) and not value.options["collapsed"]
+    }
+
+
+@pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
+async def test_options_flow_opens_folded(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Every section starts folded; stored phone numbers show as people write them (both
+    ways of writing are accepted and stored as digits)."""
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options=DEFAULT_OPTIONS
+        | {CONF_RECIPIENTS: ["79990000001", "447700900123"], CONF_ASSIST_SENDERS: ["79991112233"]},
+    )
+    result = await _start_options(hass, mock_config_entry)
+    assert _opened(result) == set()
+    shown = _suggested(result)
+    assert shown[CONF_RECIPIENTS] == ["+7 999 000-00-01", "+447700900123"]
+    assert shown[CONF_ASSIST_SENDERS] == ["+7 999 111-22-33"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        nest_options(
+            shown | {CONF_RECIPIENTS: ["+7 999 000-00-01", "447700900123"], CONF_API_PASSWORD: ""}
+        ),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_RECIPIENTS] == ["79990000001", "447700900123"]
+    assert result["data"][CONF_ASSIST_SENDERS] == ["79991112233"]
+
+
+def test_joined_errors_are_translated() -> None:
+    """Every pair of errors two fields of one section can hold at once has one message."""
+    strings = _load("strings.json")["options"]["error"]
+    every_error = {  # each field's errors, all at once
+        CONF_RECIPIENTS: ["x"],
+        CONF_ISO: True,
+        CONF_SINGLE_STATUS: True,
+        CONF_CONNECTIONS: 9,
+        CONF_BACKUP_HOST: "a b",
+        CONF_WEBHOOK_SECRET: "short",
+        CONF_API_URL: "ftp://x",
+        CONF_HTTP_FALLBACK: True,
+        CONF_API_PASSWORD: "",
+        CONF_ASSIST_SENDERS: ["Mom"],
+        CONF_ASSIST_PIN: "a b",
+    }
+    _, errors, _ = validate_options(OPTIONS_INPUT | every_error)
+    shown, opened = section_errors(errors)
+    assert set(errors) == set(every_error) - {CONF_HTTP_FALLBACK, CONF_ISO, CONF_SINGLE_STATUS}
+    assert opened == {"sending", "connection", "webhook", "http_api", "assist"}
+    for key in shown.values():
+        assert key in strings, key
 
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
@@ -871,9 +1093,28 @@ async def test_options_flow_webhook_url(
     await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
     hass.config_entries.async_update_entry(mock_config_entry, options=DEFAULT_OPTIONS | options)
     result = await _start_options(hass, mock_config_entry)
-    assert result["description_placeholders"] == {
-        "webhook_url": f"https://ha.example.com/api/webhook/{WEBHOOK_ID}{query}"
-    }
+    url = f"https://ha.example.com/api/webhook/{WEBHOOK_ID}{query}"
+    # a code block: one long word that would run out of the dialog
+    assert result["description_placeholders"] == {"webhook_url": f"\n```\n{url}\n```"}
+
+
+@pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
+async def test_options_flow_shows_the_saved_webhook_url(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The address shown is the one in use: a secret typed but refused is not in it."""
+    await async_process_ha_core_config(hass, {"external_url": "https://ha.example.com"})
+    secret = "Saved_secret-0123456789"
+    options = DEFAULT_OPTIONS | {CONF_WEBHOOK_SECRET: secret}
+    hass.config_entries.async_update_entry(mock_config_entry, options=options)
+    result = await _start_options(hass, mock_config_entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], nest_options(OPTIONS_INPUT | {CONF_WEBHOOK_SECRET: "short"})
+    )
+    assert result["errors"] == {"webhook": "webhook_secret_too_short"}
+    shown = result["description_placeholders"]["webhook_url"]
+    assert f"md5={secret}" in shown
+    assert "short" not in shown
 
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")
@@ -889,7 +1130,9 @@ async def test_options_flow_shows_the_cloudhook(
         patch.object(cloud, "async_get_or_create_cloudhook", AsyncMock(return_value=hook)),
     ):
         result = await _start_options(hass, mock_config_entry)
-    assert result["description_placeholders"] == {"webhook_url": f"{hook}?fmt=3&charset=utf-8"}
+    assert result["description_placeholders"] == {
+        "webhook_url": f"\n```\n{hook}?fmt=3&charset=utf-8\n```"
+    }
 
 
 @pytest.mark.usefixtures("mock_probe", "mock_setup_entry")

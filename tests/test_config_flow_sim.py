@@ -35,9 +35,8 @@ def user_input(sim: SmscSimulator, password: str, **extra: object) -> dict[str, 
         "username": "myhome",
         "password": password,
         "host": sim.host,
+        "encryption": "none",
         "port": sim.port,
-        "ssl": False,
-        "verify_ssl": True,
         "sender": "",
     } | extra
 
@@ -80,7 +79,7 @@ async def test_refused_and_unreachable(hass: HomeAssistant, sim: SmscSimulator) 
 
 
 async def test_tls_certificate_checked(hass: HomeAssistant, sim: SmscSimulator) -> None:
-    """An untrusted certificate is tls_error; verify_ssl off binds over TLS."""
+    """An untrusted certificate is tls_error; TLS without checking the certificate binds."""
     loop = asyncio.get_running_loop()
     handler = loop.get_exception_handler()
 
@@ -92,7 +91,7 @@ async def test_tls_certificate_checked(hass: HomeAssistant, sim: SmscSimulator) 
     loop.set_exception_handler(ignore_server_side_reset)
     try:
         result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-        form = user_input(sim, "good1", port=sim.tls_port, ssl=True)
+        form = user_input(sim, "good1", port=sim.tls_port, encryption="tls")
         result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
         assert result["errors"] == {"base": "tls_error"}
         await asyncio.sleep(0.1)
@@ -103,7 +102,7 @@ async def test_tls_certificate_checked(hass: HomeAssistant, sim: SmscSimulator) 
         patch("custom_components.smscentre.async_unload_entry", return_value=True),
     ):
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], form | {"verify_ssl": False}
+            result["flow_id"], form | {"encryption": "tls_unverified"}
         )
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert [b.tls for b in sim.binds if b.status == 0] == [True]

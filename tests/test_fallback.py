@@ -7,10 +7,9 @@ SMPP has been down, how long the fallback pauses), never waited for.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 import copy
 from dataclasses import replace
-import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -27,13 +26,14 @@ from custom_components.smscentre.const import (
     DOMAIN,
     EVENT_HTTP_FALLBACK,
 )
-from custom_components.smscentre.fallback import IN_FLIGHT, HttpFallback
+from custom_components.smscentre.fallback import HttpFallback
 from custom_components.smscentre.runtime import SmscRuntime
 from custom_components.smscentre.settings import EntryOptions
-from custom_components.smscentre.smsc.ratelimit import RateLimiter
+from custom_components.smscentre.smsc.http.sender import IN_FLIGHT, HttpSender
 from smscsim import SmscSimulator
 
 from .conftest import make_entry, setup_entry, unload_entry
+from .http_helpers import busiest_second, stamp_sends, until as _until
 
 PASSWORD = "Fb-pw7x"
 AFTER = 60
@@ -83,6 +83,12 @@ class Drill:
         assert fallback is not None
         return fallback
 
+    @property
+    def sender(self) -> HttpSender:
+        sender = self.runtime.http_sender
+        assert sender is not None
+        return sender
+
     async def refuse_smpp(self) -> None:
         self.sim.refuse_binds(0x0D)
         self.sim.drop_all()
@@ -96,7 +102,7 @@ class Drill:
     def record_sends(self) -> list[str]:
         """The texts of the fallback's send requests, in the order it makes them (arrival at
         the simulator may differ: several requests are in flight at once)."""
-        api, texts = self.fallback._api, []
+        api, texts = self.sender._api, []
         send = api.send
 
         async def recorded(recipients: Any, channel: Any, text: str, **kwargs: Any) -> Any:
@@ -107,9 +113,11 @@ class Drill:
         return texts
 
     def advance(self, seconds: float) -> None:
-        """The fallback's clock moves on (SMPP has been down that much longer)."""
-        clock = self.fallback.clock
-        self.fallback.clock = lambda: clock() + seconds
+        """The fallback's and the sender's clocks move on (SMPP has been down that much
+        longer, a pause that much nearer its end)."""
+        for part in (self.fallback, self.sender):
+            clock = part.clock
+            part.clock = lambda clock=clock: clock() + seconds  # type: ignore[misc]
         self.fallback.check()
 
     async def queue(
@@ -145,29 +153,6 @@ class Drill:
     def assert_each_once(self, texts: list[str]) -> None:
         counts = {text: self.sim.count_text(text) for text in texts}
         assert set(counts.values()) == {1}, {t: c for t, c in counts.items() if c != 1}
-
-
-class StampedLimiter:
-    """A rate limiter that notes the instant of each send it is told of."""
-
-    def __init__(self, limiter: RateLimiter) -> None:
-        self._limiter = limiter
-        self.stamps: list[float] = []
-
-    def sent(self, now: float) -> None:
-        self.stamps.append(now)
-        self._limiter.sent(now)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._limiter, name)
-
-
-async def _until(hass: HomeAssistant, condition: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await hass.async_block_till_done()
-        await asyncio.sleep(0.01)
 
 
 def fallback_options(sim: SmscSimulator, entry_options: dict[str, Any], **changes: Any) -> Any:
@@ -437,14 +422,12 @@ async def test_the_throughput_option_holds_over_http(
     # the instants the fallback sends at, as its limiter counts them (arrival at the simulator,
     # in this same event loop, adds the loop's scheduling delays: the limiter's 10 ms margin
     # covers a network's jitter, not a loaded test machine's)
-    limiter = drill.fallback._limiter = StampedLimiter(drill.fallback._limiter)  # type: ignore[assignment]
-    stamps = limiter.stamps
+    stamps = stamp_sends(drill.runtime.outbox)
     drill.advance(AFTER + 1)
     await simulator.wait_for(lambda s: http.sent_count == 12, timeout=20)
     drill.assert_each_once(texts)
     assert len(stamps) == 12
-    busiest = max(sum(1 for other in stamps if stamp <= other < stamp + 1.0) for stamp in stamps)
-    assert busiest <= 4
+    assert busiest_second(stamps) <= 4
     assert drill.fallback.diagnostics()["rate"] == 4
     await unload_entry(hass, drill.entry)
 
@@ -503,17 +486,17 @@ async def test_a_bug_in_one_send_is_logged_and_the_others_go(
     local id, and the fallback goes on with the rest."""
     await drill.refuse_smpp()
     texts = await drill.queue(3, "bug")
-    fallback = drill.fallback
-    send = fallback._send
+    sender = drill.sender
+    send = sender._send
     failed: list[str] = []
 
-    async def first_fails(message: Any) -> None:
+    async def first_fails(source: Any, message: Any) -> None:
         if not failed:
             failed.append(message.local_id)
             raise RuntimeError("a bug")
-        await send(message)
+        await send(source, message)
 
-    fallback._send = first_fails  # type: ignore[method-assign]
+    sender._send = first_fails  # type: ignore[method-assign]
     drill.advance(AFTER + 1)
     http = drill.sim.http
     assert http is not None

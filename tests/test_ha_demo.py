@@ -8,10 +8,13 @@ import os
 from pathlib import Path
 import socket
 
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
 from scripts.lib.ha_demo import config_folder, processes
 from scripts.lib.ha_demo.common import ROOT
+
+BLUEPRINTS = ROOT / "blueprints" / "automation" / "smscentre"
 
 
 def _entries(path: Path, *entries: dict[str, object]) -> Path:
@@ -37,6 +40,47 @@ def test_a_new_folder_uses_this_repository_and_leaves_the_owner_to_onboard(
     yaml.write_text("# changed\n")
     assert config_folder.prepare_config(config) is False
     assert yaml.read_text() == "# changed\n"
+
+
+def test_what_the_ui_saves_is_loaded_from_files_a_new_folder_has(tmp_path: Path) -> None:
+    """Automations, scripts and scenes made in the UI are written to these files: the
+    configuration includes them, so they are loaded (and do not vanish after saving)."""
+    config_folder.prepare_config(tmp_path)
+    loaded = load_yaml_dict(tmp_path / "configuration.yaml")
+    assert loaded["automation"] == []
+    assert loaded["script"] == loaded["scene"] == {}  # empty, as in Home Assistant's default
+    assert "default_config" not in loaded
+
+
+def test_files_the_ui_wrote_are_kept(tmp_path: Path) -> None:
+    (tmp_path / "automations.yaml").write_text("- id: '1'\n  alias: Mine\n")
+    config_folder.prepare_config(tmp_path)
+    assert (tmp_path / "automations.yaml").read_text() == "- id: '1'\n  alias: Mine\n"
+
+
+def test_the_blueprints_are_linked_where_copying_the_folder_puts_them(tmp_path: Path) -> None:
+    config_folder.prepare_config(tmp_path)
+    folder = tmp_path / "blueprints" / "automation"
+    ours = sorted(path.name for path in (folder / "smscentre").iterdir())
+    assert ours == sorted(path.name for path in BLUEPRINTS.glob("*.yaml"))
+    for name in ours:
+        link = folder / "smscentre" / name
+        assert link.is_symlink()
+        assert link.resolve() == BLUEPRINTS / name  # an edit in the repository shows
+    # Home Assistant's own examples, which it adds only to a folder that does not exist yet
+    assert (folder / "homeassistant" / "motion_light.yaml").is_file()
+
+
+def test_a_blueprint_deleted_in_the_ui_is_back_at_the_next_start(tmp_path: Path) -> None:
+    config_folder.prepare_config(tmp_path)
+    folder = tmp_path / "blueprints" / "automation"
+    (folder / "smscentre" / "sms_command.yaml").unlink()
+    (folder / "homeassistant" / "motion_light.yaml").unlink()
+    assert (BLUEPRINTS / "sms_command.yaml").is_file()  # the link went, not the file
+
+    config_folder.prepare_config(tmp_path)
+    assert (folder / "smscentre" / "sms_command.yaml").resolve() == BLUEPRINTS / "sms_command.yaml"
+    assert not (folder / "homeassistant" / "motion_light.yaml").exists()  # the owner's choice
 
 
 def test_only_local_entries_are_moved_to_the_simulators_ports(tmp_path: Path) -> None:

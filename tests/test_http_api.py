@@ -93,25 +93,26 @@ async def test_options_save_after_a_live_check(
         user_input = nest_options({k: v for k, v in values.items() if v is not None})
         return dict(await hass.config_entries.options.async_configure(flow_id, user_input))
 
+    # each over the HTTP API section, which opens with it
     result = await submit(**api_options(simulator, api_password="wrong"))
-    assert result["errors"] == {"base": "invalid_api_auth"}
+    assert result["errors"] == {"http_api": "invalid_api_auth"}
     simulator.http.down()
     result = await submit(**api_options(simulator))
-    assert result["errors"] == {"base": "api_cannot_connect"}
+    assert result["errors"] == {"http_api": "api_cannot_connect"}
     assert result["description_placeholders"]["error"] == "HTTP 503"
     simulator.http.up()
     simulator.http.fail(6)
     result = await submit(**api_options(simulator))
-    assert result["errors"] == {"base": "api_error"}
+    assert result["errors"] == {"http_api": "api_error"}
     assert result["description_placeholders"] | {"webhook_url": ""} == {
         "code": "6",
         "error": "message is denied",
         "webhook_url": "",
     }
     result = await submit(**api_options(simulator, api_url="ftp://x"))
-    assert result["errors"] == {CONF_API_URL: "invalid_api_url"}
+    assert result["errors"] == {"http_api": "invalid_api_url"}
     result = await submit(**{CONF_HTTP_FALLBACK: True})
-    assert result["errors"] == {CONF_API_PASSWORD: "api_password_required"}
+    assert result["errors"] == {"http_api": "api_password_required"}
     # one live request per save with a password (the one answered 503 is not counted)
     assert simulator.http.request_count == 2
 

@@ -75,7 +75,10 @@ async def test_logbook_describes_incoming_sms(hass: HomeAssistant) -> None:
     assert described[EVENT_INCOMING_SMS](event) == {
         "name": "SMS Center",
         "message": "SMS from +7 999 000-11-22: “Gate opened”",
+        "icon": "mdi:message-arrow-left",  # without one, an empty square in the activity view
     }
+    for event_type, describe in described.items():
+        assert describe(Event(event_type, {}))["icon"].startswith("mdi:"), event_type
 
 
 def test_incoming_line_is_one_short_line() -> None:

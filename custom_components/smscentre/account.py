@@ -86,7 +86,8 @@ class Account(DataUpdateCoordinator[Balance]):
         try:
             if route(channel) is None:
                 raise HttpChannelUnsupported(channel, ", ".join(http_channels()))
-            numbers = normalize_recipients(channel, recipients)
+            # over HTTP: an e-mail address SMPP cannot carry is priced as it would be sent
+            numbers = normalize_recipients(channel, recipients, email_over_http=True)
             text = compose(channel, fields)
             cost = await self.api.cost(numbers, channel, text)
         except SmscError as err:

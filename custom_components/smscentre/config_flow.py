@@ -32,12 +32,16 @@ from .const import (
     PROBE_TIMEOUT,
 )
 from .flow_schema import (
+    CONF_ENCRYPTION,
     REAUTH_SCHEMA,
     RECONFIGURE_SCHEMA,
     USER_SCHEMA,
+    encryption_of,
     flatten_options,
     nest_options,
     options_schema,
+    section_errors,
+    shown_options,
 )
 from .flow_validation import (
     async_check_api,
@@ -99,7 +103,10 @@ class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data, errors = validate_connection(user_input)
             if not errors:
-                await self.async_set_unique_id(data[CONF_USERNAME].lower())
+                # Not raise_on_progress: a form left open with a refused password (a closed
+                # tab, a reload) must not keep the login from being added again. The flow
+                # that creates the entry ends any other one still open for it.
+                await self.async_set_unique_id(data[CONF_USERNAME].lower(), raise_on_progress=False)
                 self._abort_if_unique_id_configured()
                 errors, placeholders = await self._async_probe(data)
             if not errors:
@@ -156,7 +163,7 @@ class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data, errors = validate_connection(user_input, password_required=False)
             if not errors:
-                await self.async_set_unique_id(data[CONF_USERNAME].lower())
+                await self.async_set_unique_id(data[CONF_USERNAME].lower(), raise_on_progress=False)
                 self._abort_if_unique_id_mismatch()
                 data = {**entry.data, **data}
                 errors, placeholders = await self._async_probe(data)
@@ -165,7 +172,10 @@ class SmscConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                RECONFIGURE_SCHEMA, _without_password(user_input or entry.data)
+                RECONFIGURE_SCHEMA,
+                _without_password(
+                    user_input or {**entry.data, CONF_ENCRYPTION: encryption_of(entry.data)}
+                ),
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -182,32 +192,38 @@ class SmscOptionsFlow(OptionsFlowWithReload):
         placeholders: dict[str, str] = {}
         if user_input is None:
             values = {**DEFAULT_OPTIONS, **self.config_entry.options}
-            shown: Mapping[str, Any] = values
+            shown: Mapping[str, Any] = shown_options(values)
         else:
             shown = flatten_options(user_input)  # as typed, not as normalised
             values, errors, placeholders = validate_options(shown)
             if not errors and values[CONF_API_PASSWORD]:
-                errors, placeholders = await async_check_api(
+                api_errors, placeholders = await async_check_api(
                     self.hass,
                     self.config_entry.data[CONF_USERNAME],
                     values[CONF_API_PASSWORD],
                     values[CONF_API_URL],
                 )
+                if api_errors:  # about the password or the address: the HTTP API section's
+                    errors = {CONF_API_PASSWORD: api_errors["base"]}
             if not errors:
                 return self.async_create_entry(data=values)
-        placeholders["webhook_url"] = await self._async_webhook_url(values)
+        form_errors, opened = section_errors(errors)
+        placeholders["webhook_url"] = await self._async_webhook_url()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                options_schema(self.config_entry.options.get(CONF_WEBHOOK_HASH)),
+                options_schema(self.config_entry.options.get(CONF_WEBHOOK_HASH), opened),
                 nest_options({key: value for key, value in shown.items() if value is not None}),
             ),
-            errors=errors,
+            errors=form_errors,
             description_placeholders=placeholders,
         )
 
-    async def _async_webhook_url(self, options: Mapping[str, Any]) -> str:
-        """Return the webhook address, or a translated hint when there is none."""
+    async def _async_webhook_url(self) -> str:
+        """Return the webhook address in use (the saved secret's, not one typed in the form)
+        as a code block (one long word that would run out of the dialog; a block scrolls and
+        is copied whole), or a translated hint when there is none."""
+        options = self.config_entry.options
         url = await async_webhook_url(
             self.hass,
             self.config_entry,
@@ -221,4 +237,4 @@ class SmscOptionsFlow(OptionsFlowWithReload):
             return strings.get(
                 f"component.{DOMAIN}.exceptions.no_webhook_url.message", NO_WEBHOOK_URL_HINT
             )
-        return url
+        return f"\n```\n{url}\n```"

@@ -1,8 +1,9 @@
-"""The config and options flows' forms: fields, selectors, the options' sections."""
+"""The config and options flows' forms: fields, selectors, the options' sections, and how
+the options form shows what it holds (stored numbers, errors inside sections)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from homeassistant.const import (
@@ -75,6 +76,7 @@ from .const import (
     WEBHOOK_HASHES,
 )
 from .smsc.assist_gate import MAX_REPLIES_PER_HOUR, MAX_REPLY_PARTS
+from .smsc.channels import format_phone
 
 _PORT_SELECTOR = NumberSelector(
     NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
@@ -99,16 +101,33 @@ def _select(options: tuple[str, ...], key: str) -> SelectSelector:
     )
 
 
+# The connection's encryption, one choice: checking the certificate only means something
+# with TLS on, so it is not a switch of its own (stored as `ssl` and `verify_ssl`).
+CONF_ENCRYPTION = "encryption"
+ENCRYPTION_TLS = "tls"
+ENCRYPTION_TLS_UNVERIFIED = "tls_unverified"
+ENCRYPTION_NONE = "none"
+ENCRYPTIONS = (ENCRYPTION_TLS, ENCRYPTION_TLS_UNVERIFIED, ENCRYPTION_NONE)
+
+
+def encryption_of(data: Mapping[str, Any]) -> str:
+    """The encryption choice of stored connection data."""
+    if not data.get(CONF_SSL):
+        return ENCRYPTION_NONE
+    return ENCRYPTION_TLS if data.get(CONF_VERIFY_SSL, True) else ENCRYPTION_TLS_UNVERIFIED
+
+
+_ENCRYPTION_SELECTOR = _select(ENCRYPTIONS, CONF_ENCRYPTION)
+
 USER_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_USERNAME): TextSelector(TextSelectorConfig(autocomplete="username")),
         vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
         vol.Required(CONF_HOST, default=DEFAULT_HOST): TextSelector(),
         # TLS by default: without it the bind password and every text cross the internet in
-        # clear; plain 3700 stays one switch away
+        # clear; plain 3700 stays one choice away
+        vol.Required(CONF_ENCRYPTION, default=ENCRYPTION_TLS): _ENCRYPTION_SELECTOR,
         vol.Required(CONF_PORT, default=DEFAULT_TLS_PORT): _PORT_SELECTOR,
-        vol.Required(CONF_SSL, default=True): BooleanSelector(),
-        vol.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
         vol.Optional(CONF_SENDER): TextSelector(),
     }
 )
@@ -119,9 +138,8 @@ RECONFIGURE_SCHEMA = vol.Schema(
         vol.Required(CONF_USERNAME): TextSelector(TextSelectorConfig(autocomplete="username")),
         vol.Optional(CONF_PASSWORD): _PASSWORD_SELECTOR,
         vol.Required(CONF_HOST): TextSelector(),
+        vol.Required(CONF_ENCRYPTION): _ENCRYPTION_SELECTOR,
         vol.Required(CONF_PORT): _PORT_SELECTOR,
-        vol.Required(CONF_SSL): BooleanSelector(),
-        vol.Required(CONF_VERIFY_SSL): BooleanSelector(),
         vol.Optional(CONF_SENDER): TextSelector(),
     }
 )
@@ -187,8 +205,9 @@ SECTION_OF: dict[str, str] = {
 }
 
 
-def options_schema(hash_kind: str | None = None) -> vol.Schema:
-    """The options form; CRC32 among the signatures only for an entry already on it."""
+def options_schema(hash_kind: str | None = None, opened: Collection[str] = ()) -> vol.Schema:
+    """The options form, the sections in `opened` unfolded; CRC32 among the signatures only
+    for an entry already on it."""
     sections = dict(OPTION_SECTIONS)
     if hash_kind != WEBHOOK_HASH_CRC32:
         sections[SECTION_WEBHOOK] = {
@@ -201,7 +220,7 @@ def options_schema(hash_kind: str | None = None) -> vol.Schema:
         {
             vol.Optional(CONF_RECIPIENTS): _PHONES_SELECTOR,
             **{
-                vol.Required(name): section(vol.Schema(fields), {"collapsed": True})
+                vol.Required(name): section(vol.Schema(fields), {"collapsed": name not in opened})
                 for name, fields in sections.items()
             },
         }
@@ -231,3 +250,43 @@ def flatten_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
         else:
             flat[key] = value
     return flat
+
+
+# Errors about switches in another section too: that one opens with them.
+ALSO_OPENS: dict[str, tuple[str, ...]] = {"system_type_too_long": (SECTION_SENDING,)}
+# Two errors in one section make one message: their keys joined by this.
+JOINED_ERRORS = "_and_"
+
+
+def section_errors(errors: Mapping[str, str]) -> tuple[dict[str, str], set[str]]:
+    """The options form's errors as its frontend can show them, and the sections to open.
+
+    Home Assistant's frontend shows an error above the form item of its key and passes none
+    into a section, so the error of a field in a section is keyed by the section (its message
+    names the field) and the section opens. Two fields' errors in one section are one message
+    (their keys joined in the form's order), so neither is hidden.
+    """
+    shown: dict[str, str] = {}
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for field, key in errors.items():
+        if (name := SECTION_OF.get(field)) is None:
+            shown[field] = key
+            continue
+        order = [str(marker) for marker in OPTION_SECTIONS[name]].index(field)
+        grouped.setdefault(name, []).append((order, key))
+    opened = set(grouped)
+    for name, keys in grouped.items():
+        shown[name] = JOINED_ERRORS.join(key for _, key in sorted(keys))
+        for _, key in keys:
+            opened.update(ALSO_OPENS.get(key, ()))
+    return shown, opened
+
+
+def shown_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored options as the form shows them: phone numbers as people write them."""
+    return {
+        key: [format_phone(number) for number in value]
+        if key in (CONF_RECIPIENTS, CONF_ASSIST_SENDERS) and isinstance(value, list)
+        else value
+        for key, value in options.items()
+    }

@@ -56,6 +56,7 @@ from .const import (
     MAX_USERNAME_LENGTH,
     MIN_WEBHOOK_SECRET_LENGTH,
 )
+from .flow_schema import CONF_ENCRYPTION, ENCRYPTION_NONE, ENCRYPTION_TLS_UNVERIFIED
 from .smsc.assist_gate import PIN_PATTERN
 from .smsc.channels import normalize_sender, unique_phones
 from .smsc.errors import InvalidInput
@@ -119,14 +120,21 @@ def validate_connection(
         found.add(CONF_HOST, "invalid_host")
     data[CONF_HOST] = host
 
-    use_ssl = user_input[CONF_SSL]
+    encryption = user_input[CONF_ENCRYPTION]
+    use_ssl = encryption != ENCRYPTION_NONE
     port = int(user_input[CONF_PORT])
     # Each mode's well-known port left in place after switching TLS means the other one.
     if use_ssl and port == DEFAULT_PORT:
         port = DEFAULT_TLS_PORT
     elif not use_ssl and port == DEFAULT_TLS_PORT:
         port = DEFAULT_PORT
-    data |= {CONF_PORT: port, CONF_SSL: use_ssl, CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL]}
+    # The certificate is checked unless TLS without checking was chosen: with TLS off the
+    # stored choice is the safe one, should TLS be turned on later.
+    data |= {
+        CONF_PORT: port,
+        CONF_SSL: use_ssl,
+        CONF_VERIFY_SSL: encryption != ENCRYPTION_TLS_UNVERIFIED,
+    }
 
     sender = user_input.get(CONF_SENDER, "").strip()
     try:
@@ -152,8 +160,8 @@ def validate_options(
             single=options[CONF_SINGLE_STATUS],
             connections=options[CONF_CONNECTIONS],
         )
-    except InvalidInput as err:
-        found.add("base", err.key, **err.placeholders)
+    except InvalidInput as err:  # shown by the connections, right below the sending switches
+        found.add(CONF_CONNECTIONS, err.key, **err.placeholders)
     return options, found.errors, found.placeholders
 
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ICON,
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import (
@@ -105,17 +109,26 @@ def describe_conversation(data: dict[str, Any]) -> str:
     return line
 
 
-DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
-    EVENT_INCOMING_SMS: describe_incoming,
-    EVENT_DELIVERY_REPORT: describe_report,
-    EVENT_CONVERSATION: describe_conversation,
+# Each line's describer and icon (the event entities' icons). A line without an icon shows
+# an empty square in Home Assistant 2026's activity view, which draws an integration's own
+# image only beside an entity.
+DESCRIBERS: dict[str, tuple[Callable[[dict[str, Any]], str], str]] = {
+    EVENT_INCOMING_SMS: (describe_incoming, "mdi:message-arrow-left"),
+    EVENT_DELIVERY_REPORT: (describe_report, "mdi:message-check"),
+    EVENT_CONVERSATION: (describe_conversation, "mdi:message-reply-text"),
 }
 
 
-def _entry(describer: Callable[[dict[str, Any]], str]) -> Callable[[Event], dict[str, str]]:
+def _entry(
+    describer: Callable[[dict[str, Any]], str], icon: str
+) -> Callable[[Event], dict[str, str]]:
     @callback
     def describe(event: Event) -> dict[str, str]:
-        return {LOGBOOK_ENTRY_NAME: NAME, LOGBOOK_ENTRY_MESSAGE: describer(dict(event.data))}
+        return {
+            LOGBOOK_ENTRY_NAME: NAME,
+            LOGBOOK_ENTRY_MESSAGE: describer(dict(event.data)),
+            LOGBOOK_ENTRY_ICON: icon,
+        }
 
     return describe
 
@@ -126,5 +139,5 @@ def async_describe_events(
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, str]]], None],
 ) -> None:
     """Describe the integration's events that a person reads in the logbook."""
-    for event_type, describer in DESCRIBERS.items():
-        async_describe_event(DOMAIN, event_type, _entry(describer))
+    for event_type, (describer, icon) in DESCRIBERS.items():
+        async_describe_event(DOMAIN, event_type, _entry(describer, icon))

@@ -1,17 +1,20 @@
 """One SMS Center entry at run time: its parts, wired together, and their lifecycle.
 
 The runtime builds the core's parts (outbox, sent-message map, provider rules, SMPP link and
-receiver, HTTP API client) and the Home Assistant layer's (sending, dispatch, health, counters,
-persistence, the webhook, the account's balance, the HTTP fallback, conversations with
-Assist), connects their callbacks, and starts and stops them. It holds no behaviour of its
-own: each job lives in its module (see docs/ARCHITECTURE.md).
+receiver, HTTP API client and sender, the HTTP-only route) and the Home Assistant layer's
+(sending, dispatch, health, counters, persistence, the webhook, the account's balance, the
+HTTP fallback, conversations with Assist), connects their callbacks, and starts and stops
+them. It holds no behaviour of its own: each job lives in its module (see
+docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 from datetime import timedelta
+import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -39,6 +42,8 @@ from .health import Health
 from .sending import Sending
 from .settings import ApiSettings, EntryOptions, tls_context
 from .smsc.http.api import HttpApi
+from .smsc.http.only import HttpOnlyRoute
+from .smsc.http.sender import HttpSender
 from .smsc.outbox import Outbox
 from .smsc.prepare import Preparer
 from .smsc.ratelimit import MARGIN as RATE_MARGIN
@@ -48,6 +53,8 @@ from .smsc.smpp.receiver import Receiver
 from .smsc.tracker import SentTracker
 from .storage import CoalescedSave, async_load_into, entry_store
 from .webhook import SmscWebhook
+
+_LOGGER = logging.getLogger(__name__)
 
 OUTBOX_SAVE_DELAY = 1.0
 SENT_SAVE_DELAY = 10.0
@@ -66,7 +73,7 @@ class SmscRuntime:
         self.options = options
         self._unsubs: list[CALLBACK_TYPE] = []
         self._stopped = False
-        self._fallback_task: asyncio.Task[None] | None = None
+        self._http_task: asyncio.Task[None] | None = None
         entry_id = entry.entry_id
 
         self.tracker = SentTracker()
@@ -97,7 +104,11 @@ class SmscRuntime:
         )
         self.sending = Sending(
             hass,
-            preparer=Preparer(options.send_settings(), self.rules),
+            preparer=Preparer(
+                # with the HTTP API, an e-mail address SMPP cannot carry goes over HTTP
+                replace(options.send_settings(), email_over_http=options.api is not None),
+                self.rules,
+            ),
             outbox=self.outbox,
             link=self.link,
             tracker=self.tracker,
@@ -106,6 +117,7 @@ class SmscRuntime:
         self.dispatcher.listen_status(self.health.link_status)
         self.dispatcher.listen_hlr(self.sending.hlr_result)
         self.account: Account | None = None
+        self.http_sender: HttpSender | None = None
         self.fallback: HttpFallback | None = None
         if options.api is not None:
             self._wire_http_api(options.api)
@@ -130,7 +142,8 @@ class SmscRuntime:
         self.webhook = self._webhook()
 
     def _wire_http_api(self, settings: ApiSettings) -> None:
-        """The account over HTTP: the balance, and the fallback when it is on."""
+        """The account over HTTP: the balance; the HTTP sender with the HTTP-only route (what
+        SMPP cannot carry), and the fallback when it is on."""
         api = HttpApi(
             async_get_clientsession(self.hass),
             self.options.link.username,
@@ -139,20 +152,24 @@ class SmscRuntime:
             timeout=API_TIMEOUT,
         )
         self.account = Account(self.hass, self.entry, api, settings)
+        sender = self.http_sender = HttpSender(api, self.outbox)
+        sender.add_source(HttpOnlyRoute(self.outbox))
+        self.sending.http_only_active = lambda: sender.available
+        self.publisher.sent_http = lambda: sender.sent_total
         if not settings.fallback:
             return
         fallback = self.fallback = HttpFallback(
             self.hass,
             self.entry,
-            api=api,
+            sender=sender,
             outbox=self.outbox,
             after=settings.fallback_after,
             rate=self.options.throughput or None,
             on_counters=self.publisher.schedule,
         )
+        sender.add_source(fallback)
         self.dispatcher.listen_status(fallback.link_status)
         self.sending.fallback_active = lambda: fallback.active
-        self.publisher.sent_http = lambda: fallback.sent_total
 
     def __repr__(self) -> str:
         """No settings (the password) in a repr that may reach an error message."""
@@ -207,6 +224,12 @@ class SmscRuntime:
             self.hass, self.received_store, self._load_received, name=STORE_RECEIVED, **where
         )
         self.publisher.refresh()
+        if self.http_sender is None and self.outbox.http_waiting:  # the API removed since
+            _LOGGER.warning(
+                "%s: e-mails to addresses longer than SMPP carries wait in the outbox; set the"
+                " HTTP API password in the options to send them",
+                self.entry.title,
+            )
 
     def start_link(self) -> None:
         """Run the link in the background: it binds, retries and fails over by itself."""
@@ -215,7 +238,7 @@ class SmscRuntime:
         )
 
     async def async_start(self) -> None:
-        """Start the housekeeping, the webhook, the balance, the HTTP fallback, Assist."""
+        """Start the housekeeping, the webhook, the balance, the HTTP sender, Assist."""
         self._unsubs.append(
             async_track_time_interval(
                 self.hass, self._housekeeping, EXPIRE_INTERVAL, cancel_on_shutdown=True
@@ -227,9 +250,9 @@ class SmscRuntime:
             self.entry.async_create_task(
                 self.hass, self.account.async_refresh(), f"{DOMAIN} balance {self.entry.title}"
             )
-        if self.fallback is not None:
-            self._fallback_task = self.entry.async_create_background_task(
-                self.hass, self.fallback.run(), f"{DOMAIN} HTTP fallback {self.entry.title}"
+        if self.http_sender is not None:
+            self._http_task = self.entry.async_create_background_task(
+                self.hass, self.http_sender.run(), f"{DOMAIN} HTTP sender {self.entry.title}"
             )
         if self.conversations is not None:
             await self.conversations.async_start()
@@ -245,10 +268,10 @@ class SmscRuntime:
         self.publisher.stop()
         if self.webhook is not None:
             await self.webhook.async_stop()
-        if self._fallback_task is not None:  # a message on its way is put back first
-            self._fallback_task.cancel()
+        if self._http_task is not None:  # a message on its way is put back first
+            self._http_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._fallback_task
+                await self._http_task
         if self.account is not None:
             await self.account.async_shutdown()
         await self.link.stop()
@@ -275,8 +298,8 @@ class SmscRuntime:
         """Called about twice per part: O(1), everything coalesced."""
         self._outbox_saver.schedule()
         self.publisher.schedule()
-        if self.fallback is not None:
-            self.fallback.check()
+        if self.http_sender is not None:
+            self.http_sender.check()
 
     def diagnostics(self) -> dict[str, Any]:
         """State for diagnostics (the caller redacts)."""
@@ -296,5 +319,6 @@ class SmscRuntime:
             "tracked_messages": len(self.tracker),
             "webhook": None if self.webhook is None else self.webhook.diagnostics(),
             "http_api": None if self.account is None else self.account.diagnostics(),
+            "http_sender": None if self.http_sender is None else self.http_sender.diagnostics(),
             "http_fallback": None if self.fallback is None else self.fallback.diagnostics(),
         }

@@ -19,7 +19,7 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
 from .errors import send_failed, translated_error
-from .smsc.channels import Channel
+from .smsc.channels import Channel, smpp_carries
 from .smsc.deadlines import Deadlines
 from .smsc.errors import LinkError, SmscError
 from .smsc.message import (
@@ -88,8 +88,10 @@ class Sending:
         # the requests' time limits, one timer for all (see ``Deadlines``)
         self._deadlines: Deadlines[_Request] = Deadlines(hass.loop, _answer_now)
         self._hlr_waiters: dict[str, asyncio.Future[HlrResult]] = {}
-        # whether messages leave over HTTP now (the runtime wires the HTTP fallback's)
+        # whether messages leave over HTTP now (the runtime wires the HTTP fallback's), and
+        # whether those only HTTP can carry do (the HTTP API is set up and not failing)
         self.fallback_active: Callable[[], bool] = lambda: False
+        self.http_only_active: Callable[[], bool] = lambda: False
 
     def async_send(
         self,
@@ -117,9 +119,10 @@ class Sending:
             raise translated_error(err) from err
         self._outbox.enqueue(specs)  # message_done follows on_done
         request: _Request | None = None
-        # With the link down the messages wait in the outbox; the caller (often an
-        # automation) gets "queued" at once instead of being held for ``wait`` seconds.
-        if wait > 0 and specs and (self._link.status.bound or self.fallback_active()):
+        # With no way out now (the link down, HTTP not sending) the messages wait in the
+        # outbox; the caller (often an automation) gets "queued" at once instead of being
+        # held for ``wait`` seconds.
+        if wait > 0 and specs and self._leave_now(specs):
             # Wait until every message is sent or failed, the time is up, or we stop. One
             # waiter per request, counted down by ``message_done``, and timed by the shared
             # ``Deadlines``: no callback, handle or timer per message or per request.
@@ -129,6 +132,13 @@ class Sending:
                 waiting[spec[SPEC_ID]] = request
             self._deadlines.add(request, wait)
         return self._answer(specs, request, wait)
+
+    def _leave_now(self, specs: list[MessageSpec]) -> bool:
+        """Whether every message has a way out now: over SMPP (or the HTTP fallback while it
+        cannot bind), or over HTTP for those SMPP cannot carry."""
+        smpp = self._link.status.bound or self.fallback_active()
+        http = self.http_only_active()
+        return all(smpp if smpp_carries(spec[SPEC_RECIPIENT]) else http for spec in specs)
 
     async def _answer(
         self, specs: list[MessageSpec], request: _Request | None, wait: float

@@ -75,7 +75,7 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     if runtime.account is not None:
         entities.append(SmscBalanceSensor(entry, runtime.account))
-    if runtime.fallback is not None:
+    if runtime.http_sender is not None:
         entities.append(SmscCounterSensor(entry, SENT_OVER_HTTP))
     async_add_entities(entities)
 

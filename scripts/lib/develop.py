@@ -39,7 +39,14 @@ def demo_for(args: argparse.Namespace) -> Demo:
     ports (the next free one where taken)."""
     if args.smoke:
         config = Path(tempfile.mkdtemp(prefix="smscentre-smoke-"))
-        return Demo(config, config, Ports.any_free(), host=args.host, throwaway=True)
+        return Demo(
+            config,
+            config,
+            Ports.any_free(),
+            host=args.host,
+            throwaway=True,
+            receipt_delay=args.receipt_delay,
+        )
     config = ROOT / "config"
     state = ROOT / ".develop"
     state.mkdir(exist_ok=True)
@@ -47,7 +54,9 @@ def demo_for(args: argparse.Namespace) -> Demo:
         reset_config(config)
     smpp, control, api = free_ports(2775, 8775, 8780)
     ports = Ports(smpp=smpp, control=control, api=api, http=args.port)
-    return Demo(config, state, ports, host=args.host, throwaway=False)
+    return Demo(
+        config, state, ports, host=args.host, throwaway=False, receipt_delay=args.receipt_delay
+    )
 
 
 def print_welcome(demo: Demo) -> None:
@@ -132,6 +141,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant's HTTP port")
     parser.add_argument("--host", default="127.0.0.1", help="address Home Assistant listens on")
     parser.add_argument("--reset", action="store_true", help="start from an empty config/")
+    parser.add_argument(
+        "--receipt-delay",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="the simulator's delivery reports S seconds after a message is accepted (time to"
+        " report a failure by hand first: POST /receipt)",
+    )
     args = parser.parse_args()
     try:
         code = asyncio.run(run(args))

@@ -7,8 +7,9 @@ from the installed Home Assistant: its bootstrap's core and default integrations
 top-level keys of config/configuration.yaml and this integration's dependencies, closed over
 the manifests' ``dependencies`` and ``after_dependencies`` (which bound what an integration may
 import: analytics imports hassio's client, for one); plus isal, which the HTTP server
-compresses with when it is installed (and warns about otherwise). Pins the homeassistant
-package already requires are left out.
+compresses with when it is installed (and warns about otherwise); and the entity integrations
+Home Assistant imports to describe actions to the frontend, with what their code imports
+(``frontend_domains``). Pins the homeassistant package already requires are left out.
 
 ``--tests`` adds this integration's ``after_dependencies`` (cloud), which the unit suite
 imports, and whatever they may import in turn (alexa, google_assistant, camera, ...).
@@ -19,6 +20,7 @@ imports, and whatever they may import in turn (alexa, google_assistant, camera, 
 from __future__ import annotations
 
 import importlib.metadata
+import inspect
 import json
 from pathlib import Path
 import re
@@ -26,6 +28,7 @@ import sys
 
 import homeassistant
 from homeassistant import bootstrap
+from homeassistant.helpers import service
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPONENTS = Path(homeassistant.__file__).parent / "components"
@@ -65,10 +68,36 @@ def start_domains() -> set[str]:
     )
 
 
+_MODULE_IMPORT = re.compile(r"^\s*(?:from|import) homeassistant\.components\.(\w+)", re.M)
+_NAMES_IMPORT = re.compile(r"^\s*from homeassistant\.components import \(?([\w\s,]+)", re.M)
+
+
+def _imported_domains(domain: str) -> set[str]:
+    """The built-in integrations the code of `domain` imports."""
+    found: set[str] = set()
+    for path in (COMPONENTS / domain).glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found |= set(_MODULE_IMPORT.findall(text))
+        for names in _NAMES_IMPORT.findall(text):
+            found |= {name for name in re.split(r"[\s,]+", names) if name}
+    return found
+
+
+def frontend_domains() -> set[str]:
+    """The entity integrations Home Assistant imports, without setting them up, to describe
+    the actions to the frontend (``helpers.service._base_components``), which asks on every
+    page load, and the integrations their code imports, which their manifests do not always
+    name (2025.12's camera imports stream, so numpy and av: without them no page loads)."""
+    base = getattr(service, "_base_components", None)
+    listed = re.search(r"import \(([^)]*)\)", inspect.getsource(base)) if base else None
+    domains = set(re.findall(r"\w+", listed.group(1))) if listed else set()
+    return domains.union(*(_imported_domains(domain) for domain in domains))
+
+
 def needed_domains(*, tests: bool = False) -> set[str]:
     """`start_domains` (and for the unit suite this integration's after-dependencies), closed
     over the manifests' dependencies and after-dependencies (built-in integrations only)."""
-    todo = list(start_domains())
+    todo = list(start_domains() | frontend_domains())
     if tests:
         todo += _list(_own_manifest(), "after_dependencies")
     seen: set[str] = set()

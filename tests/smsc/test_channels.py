@@ -20,6 +20,7 @@ from custom_components.smscentre.smsc.channels import (
     normalize_phone,
     normalize_recipient,
     normalize_recipients,
+    smpp_carries,
 )
 from custom_components.smscentre.smsc.encoding import encode_text
 from custom_components.smscentre.smsc.errors import InvalidInput
@@ -178,6 +179,23 @@ def test_email_too_long() -> None:
     error = error_of(normalize_email, raw)
     assert error.key == "email_too_long"
     assert error.placeholders == {"email": raw, "max": "20"}
+
+
+def test_a_long_email_over_http() -> None:
+    """The HTTP API carries what SMPP cannot: only the address's own limits hold."""
+    raw = "Someone.Long@Example.com"
+    assert normalize_email(raw, over_http=True) == "Someone.Long@example.com"
+    assert not smpp_carries("someone.long@example.com")
+    assert smpp_carries("12345678@abcdefgh.ru")  # exactly 20
+    longest = "a" * 64 + "@" + "b" * 185 + ".com"  # 254: what SMTP carries
+    assert normalize_email(longest, over_http=True) == longest
+    assert error_of(normalize_email, longest + "m", over_http=True).key == "invalid_email"
+    assert error_of(normalize_email, "me.example.com", over_http=True).key == "invalid_email"
+    assert normalize_recipients(
+        Channel.EMAIL, "a@b.ru, someone.long@example.com", email_over_http=True
+    ) == ["a@b.ru", "someone.long@example.com"]
+    error = error_of(normalize_recipients, Channel.EMAIL, "a@b.ru, someone.long@example.com")
+    assert error.key == "email_too_long"
 
 
 @pytest.mark.parametrize("channel", PHONE_CHANNELS)

@@ -31,7 +31,17 @@ from custom_components.smscentre.smsc.message import (
     Priority,
     new_local_id,
 )
-from custom_components.smscentre.smsc.outbox import Outbox, machine, retry, snapshot, wakeup
+from custom_components.smscentre.smsc.outbox import (
+    Outbox,
+    attempts,
+    backlog,
+    machine,
+    outcomes,
+    queue,
+    retry,
+    snapshot,
+    wakeup,
+)
 
 OK, SYSERR, QFULL, INVDST, SUBMITFAIL, THROTTLED = 0x00, 0x08, 0x14, 0x0B, 0x45, 0x58
 
@@ -741,9 +751,9 @@ def _reload(
     """Restart: snapshot, close, restore into a fresh outbox."""
     data = json.loads(json.dumps(box.snapshot()))
     on_done = box.on_done
-    for future in box._futures.values():  # the callers of the old process are gone
+    for future in box._backlog._futures.values():  # the callers of the old process are gone
         future.cancel()
-    box._futures.clear()
+    box._backlog._futures.clear()
     box.close()
     return Outbox.restore(
         data,
@@ -830,7 +840,7 @@ async def _steps_per_part(queued: int) -> float:
     box.add([msg(1 + i % 3) for i in range(queued)])
     flying = deque([await box.next_part() for _ in range(box.window)])  # a full window
     batch = [msg(1 + i % 3) for i in range(1000)]
-    with count_steps(machine, retry, wakeup) as steps:
+    with count_steps(machine, attempts, backlog, outcomes, queue, retry, wakeup) as steps:
         box.add(batch)
         for i in range(2000):
             ref = flying.popleft()

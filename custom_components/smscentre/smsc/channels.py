@@ -41,8 +41,11 @@ DEFAULT_VOICE = "w"
 # In a voice call it carries the call's ``param``.
 COMMENT_SEPARATOR = "\n~~~\n"
 
-# destination_addr is a C-octet string of at most 21 octets in SMPP 3.4.
+# destination_addr is a C-octet string of at most 21 octets in SMPP 3.4: an address longer
+# than this goes over the HTTP API (where one is set up) or not at all.
 MAX_EMAIL_LENGTH = 20
+# The longest address SMTP carries (RFC 5321: a path of 256 octets, its brackets included).
+MAX_EMAIL_ADDRESS = 254
 MIN_PHONE_DIGITS = 10
 MAX_PHONE_DIGITS = 15
 MAX_SENDER_ALPHA_LENGTH = 11
@@ -115,16 +118,23 @@ def format_phone(number: str) -> str:
     return f"+{digits}"
 
 
-def normalize_email(raw: str) -> str:
-    """Return the address (domain in lower case), checked to fit SMPP's destination_addr."""
+def normalize_email(raw: str, *, over_http: bool = False) -> str:
+    """Return the address (domain in lower case), checked to fit SMPP's destination_addr
+    unless ``over_http`` (the HTTP API carries what SMPP cannot: see ``smpp_carries``)."""
     text = str(raw).strip()
-    if not text.isascii() or not _EMAIL.fullmatch(text):
+    if not text.isascii() or len(text) > MAX_EMAIL_ADDRESS or not _EMAIL.fullmatch(text):
         raise InvalidInput("invalid_email", email=raw)
     local, _, domain = text.rpartition("@")
     text = f"{local}@{domain.lower()}"
-    if len(text) > MAX_EMAIL_LENGTH:
+    if not over_http and not smpp_carries(text):
         raise InvalidInput("email_too_long", email=raw, max=MAX_EMAIL_LENGTH)
     return text
+
+
+def smpp_carries(recipient: str) -> bool:
+    """Whether SMPP can carry a message to ``recipient``: its destination_addr holds 20
+    characters. Any other message goes over the HTTP API or waits for it."""
+    return len(recipient) <= MAX_EMAIL_LENGTH
 
 
 def _channel(channel: Channel | str) -> Channel:
@@ -136,10 +146,11 @@ def _channel(channel: Channel | str) -> Channel:
         ) from None
 
 
-def normalize_recipient(channel: Channel, raw: str) -> str:
-    """Return the destination_addr of one recipient: an e-mail address or a phone number."""
+def normalize_recipient(channel: Channel, raw: str, *, email_over_http: bool = False) -> str:
+    """Return the destination_addr of one recipient: an e-mail address or a phone number
+    (``email_over_http``: an address too long for SMPP is taken, for the HTTP API)."""
     if _channel(channel) is Channel.EMAIL:
-        return normalize_email(raw)
+        return normalize_email(raw, over_http=email_over_http)
     return normalize_phone(raw)
 
 
@@ -161,8 +172,11 @@ def split_recipients(raws: object) -> list[str]:
     return result
 
 
-def normalize_recipients(channel: Channel | str, raws: object) -> list[str]:
-    """Return the distinct recipients, in order (written as ``split_recipients`` reads them).
+def normalize_recipients(
+    channel: Channel | str, raws: object, *, email_over_http: bool = False
+) -> list[str]:
+    """Return the distinct recipients, in order (written as ``split_recipients`` reads them;
+    ``email_over_http`` as for ``normalize_recipient``).
 
     Raises ``no_recipients`` when none is given, ``too_many_recipients`` beyond
     ``MAX_RECIPIENTS`` (counted as written, before any is checked), or the first
@@ -172,7 +186,9 @@ def normalize_recipients(channel: Channel | str, raws: object) -> list[str]:
     written = split_recipients(raws)
     if len(written) > MAX_RECIPIENTS:
         raise InvalidInput("too_many_recipients", max=MAX_RECIPIENTS, count=len(written))
-    result = dict.fromkeys(normalize_recipient(channel, raw) for raw in written)
+    result = dict.fromkeys(
+        normalize_recipient(channel, raw, email_over_http=email_over_http) for raw in written
+    )
     if not result:
         raise InvalidInput("no_recipients")
     return list(result)

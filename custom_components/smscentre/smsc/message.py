@@ -3,8 +3,8 @@
 A ``MessageSpec`` is a tuple of strings, numbers and bytes, which the cyclic garbage
 collector stops tracking: the actions queue specs, so a backlog costs the collector nothing.
 An ``OutboundMessage`` carries a message's progress (per-part ids, attempts, uncertainty) and
-is built only where progress is needed (see ``Outbox``). A ``PartRef`` is one attempt at one
-part, as the link takes it from the outbox.
+is built only where progress is needed (``outbox/backlog.py``). A ``PartRef`` is one attempt
+at one part, as the link takes it from the outbox.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class OutboundMessage:
     uncertain: bytearray = field(default_factory=bytearray, repr=False)  # may have been accepted
     acked: bytearray = field(default_factory=bytearray, repr=False)  # has a final answer
     remaining: int = field(default=0, repr=False)  # parts without a final answer
-    # next part of a fresh queue entry (the message itself queued, see ``Outbox._head``)
+    # next part of a fresh queue entry (the message itself queued, see ``PartQueue.head``)
     cursor: int = field(default=0, repr=False, compare=False)
     # the unchanging part of its snapshot entry, encoded once (``outbox/snapshot.py``)
     stored: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
@@ -116,6 +116,34 @@ class OutboundMessage:
             local_id, recipient, channel, PRIORITIES[priority], source, coding, esm, parts, rd, at
         )
         message.spec = spec
+        return message
+
+    @classmethod
+    def queued(cls, spec: MessageSpec) -> OutboundMessage:
+        """The message of a queued spec, ready for the outbox: nothing tried yet."""
+        message = cls.from_spec(spec)
+        message._reset_progress()
+        return message
+
+    @classmethod
+    def first_attempt(cls, spec: MessageSpec) -> OutboundMessage:
+        """The message of a single-part spec whose first attempt went, its answer not in."""
+        message = cls.queued(spec)
+        message.part_attempts[0] = 1
+        message.attempts = message.cursor = 1
+        message.state = STATE_SENDING
+        return message
+
+    @classmethod
+    def sent_at_first(cls, spec: MessageSpec, message_id: str) -> OutboundMessage:
+        """The message of a single-part spec accepted at its first attempt, with its id."""
+        message = cls.from_spec(spec)
+        message.message_ids = [message_id]
+        message.state = STATE_SENT
+        message.attempts = message.cursor = 1
+        message.part_attempts = bytearray(b"\x01")
+        message.uncertain = bytearray(1)
+        message.acked = bytearray(b"\x01")
         return message
 
     def to_spec(self) -> MessageSpec:

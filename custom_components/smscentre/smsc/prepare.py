@@ -55,6 +55,8 @@ class SendSettings:
     max_parts: int | None = None
     registered_delivery: bool = True
     receiver_only: bool = False  # bound as a receiver: nothing can be sent
+    # the HTTP API is set up: an e-mail address too long for SMPP is taken (it goes over HTTP)
+    email_over_http: bool = False
 
 
 class Preparer:
@@ -81,7 +83,9 @@ class Preparer:
         settings = self.settings
         if settings.receiver_only:
             raise InvalidInput("receiver_only")
-        numbers = normalize_recipients(channel, recipients)
+        numbers = normalize_recipients(
+            channel, recipients, email_over_http=settings.email_over_http
+        )
         text = compose(channel, fields)
         encoded = encode_text(
             text,

@@ -7,6 +7,9 @@ from typing import Any
 LOGIN = "dev"
 SMPP_PASSWORD = "devpass1"  # SMPP 3.4: at most 8 characters
 SENDER = "HomeDev"
+# A second account on the simulator that no entry uses: adding an account through the screens.
+SPARE_LOGIN = "neighbour"
+SPARE_PASSWORD = "spare123"
 OWNER_NAME = "Developer"
 OWNER_USERNAME = "dev"
 OWNER_PASSWORD = "dev"
@@ -23,9 +26,8 @@ def account_form(sim_port: int) -> dict[str, Any]:
         "username": LOGIN,
         "password": SMPP_PASSWORD,
         "host": "127.0.0.1",
+        "encryption": "none",  # the simulator's plain port
         "port": sim_port,
-        "ssl": False,
-        "verify_ssl": True,
         "sender": SENDER,
     }
 

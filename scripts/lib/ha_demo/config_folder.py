@@ -1,8 +1,9 @@
 """A Home Assistant config folder for the demo: written before a start, its log read after.
 
 The folder uses this repository: configuration.yaml copied from ``config/``, the integration
-linked into custom_components, onboarding done but for the owner, the HTTP server's settings
-where the running release reads them, and existing entries moved to the simulator's ports.
+linked into custom_components and its blueprints into blueprints/automation, the files the UI's
+editors write, onboarding done but for the owner, the HTTP server's settings where the running
+release reads them, and existing entries moved to the simulator's ports.
 """
 
 from __future__ import annotations
@@ -15,18 +16,30 @@ import homeassistant
 
 from .common import DOMAIN, ROOT
 
+BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
+# What the automation, script and scene editors save into (configuration.yaml includes them),
+# as Home Assistant's own default configuration starts them.
+UI_FILES = {"automations.yaml": "[]", "scripts.yaml": "", "scenes.yaml": ""}
 
-def prepare_config(config: Path) -> bool:
-    """Make `config` a Home Assistant config folder using this repository; True when new."""
+
+def prepare_config(config: Path, package: Path | None = None) -> bool:
+    """Make `config` a Home Assistant config folder using this repository; True when new.
+
+    `package`: the homeassistant package that will run on it (default: this venv's).
+    """
     config.mkdir(parents=True, exist_ok=True)
     yaml = config / "configuration.yaml"
     if not yaml.exists():
         shutil.copy(ROOT / "config" / "configuration.yaml", yaml)
+    for name, empty in UI_FILES.items():
+        if not (config / name).exists():
+            (config / name).write_text(empty)
     components = config / "custom_components"
     components.mkdir(exist_ok=True)
     link = components / DOMAIN
     if not link.exists():
         link.symlink_to(ROOT / "custom_components" / DOMAIN, target_is_directory=True)
+    link_blueprints(config, package or Path(homeassistant.__file__).parent)
     storage = config / ".storage"
     storage.mkdir(exist_ok=True)
     onboarding = storage / "onboarding"
@@ -45,6 +58,28 @@ def prepare_config(config: Path) -> bool:
         )
     )
     return True
+
+
+def link_blueprints(config: Path, package: Path) -> None:
+    """The repository's blueprints where copying the folder would put them, each file linked
+    (an edit shows after a reload; a blueprint deleted in the UI is back at the next start).
+
+    Files, not the folder: Home Assistant lists blueprints with a glob that does not enter a
+    linked folder, and deleting one then removes the link, not the repository's file. Home
+    Assistant puts its example blueprints into blueprints/automation only when that folder is
+    missing, which it no longer is: they are copied from `package` as it would.
+    """
+    automation = config / "blueprints" / "automation"
+    if not automation.exists():
+        shutil.copytree(
+            package / "components" / "automation" / "blueprints", automation / "homeassistant"
+        )
+    folder = automation / DOMAIN
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in sorted(BLUEPRINTS.glob("*.yaml")):
+        link = folder / source.name
+        if not link.is_symlink() and not link.exists():
+            link.symlink_to(source)
 
 
 def reset_config(config: Path) -> None:

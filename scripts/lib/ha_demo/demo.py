@@ -72,18 +72,22 @@ class Demo:
         host: str,
         throwaway: bool,
         hass: Path | None = None,
+        receipt_delay: float = 0.0,
     ) -> None:
         """`hass`: the Home Assistant to run (default: this venv's; another venv's runs the
-        same demo on another release)."""
+        same demo on another release). `receipt_delay`: seconds from a message accepted to
+        the simulator's delivery report (a test may send another report first)."""
         self.hass = hass or this_venvs_hass()
+        self.package = homeassistant_package(self.hass)
         self.config = config
         self.state = state
         self.ports = ports
         self.host = host
         self.throwaway = throwaway
+        self.receipt_delay = receipt_delay
         self.http_port = ports.http
         self.children: list[Child] = []
-        self.fresh = prepare_config(config)
+        self.fresh = prepare_config(config, self.package)
         point_entries_at(config, ports.smpp, self.api_url)
 
     @property
@@ -104,9 +108,15 @@ class Demo:
     ) -> tuple[HomeAssistantClient, SimulatorControl, str]:
         """Start both and log the owner in, onboarding first and adding the account with the
         demo's options on a new folder: (the owner's client, the simulator's, the entry id)."""
-        simulator = start_simulator(self.state, self.ports.smpp, self.ports.control, self.ports.api)
+        simulator = start_simulator(
+            self.state,
+            self.ports.smpp,
+            self.ports.control,
+            self.ports.api,
+            self.receipt_delay,
+        )
         self.children.append(simulator)
-        in_storage = http_settings_in_storage(homeassistant_package(self.hass))
+        in_storage = http_settings_in_storage(self.package)
         if self.throwaway or in_storage:
             write_http_config(self.config, self.http_port, self.host, in_storage=in_storage)
         else:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from typing import Any
 
-from .account import BALANCE, LOGIN, SMPP_PASSWORD
+from .account import BALANCE, LOGIN, SMPP_PASSWORD, SPARE_LOGIN, SPARE_PASSWORD
 from .common import ROOT, DemoError, log
 
 STOP_TIMEOUT = 30.0
@@ -76,8 +76,11 @@ class Child:
         return self.log_path.read_text(errors="replace").splitlines()[-lines:]
 
 
-def start_simulator(state: Path, port: int, control_port: int, api_port: int) -> Child:
-    """The simulator with the demo's account: SMPP, control API, the provider's HTTP API."""
+def start_simulator(
+    state: Path, port: int, control_port: int, api_port: int, receipt_delay: float = 0.0
+) -> Child:
+    """The simulator with the demo's account: SMPP, control API, the provider's HTTP API;
+    each message's delivery report `receipt_delay` seconds after it was accepted."""
     args = [
         sys.executable,
         "-m",
@@ -88,10 +91,14 @@ def start_simulator(state: Path, port: int, control_port: int, api_port: int) ->
         str(control_port),
         "--account",
         f"{LOGIN}:{SMPP_PASSWORD}",
+        "--account",
+        f"{SPARE_LOGIN}:{SPARE_PASSWORD}",
         "--http-port",
         str(api_port),
         "--balance",
         str(BALANCE),
+        "--receipt-delay",
+        str(receipt_delay),
     ]
     return Child("simulator", args, state / "smscsim.log", cwd=ROOT)
 

@@ -1,4 +1,5 @@
-"""The simulator's control API (``smscsim/control.py``): what reached it, incoming SMS, faults."""
+"""The simulator's control API (``smscsim/control.py``): what reached it, incoming SMS,
+delivery reports, the HTTP API's account, faults."""
 
 from __future__ import annotations
 
@@ -34,6 +35,20 @@ class SimulatorControl:
         ) as resp:
             if resp.status != 200:
                 raise DemoError(f"simulator /deliver: HTTP {resp.status} {await resp.text()}")
+
+    async def receipt(self, message_id: str, stat: str, err: int = 0) -> None:
+        """A delivery report for `message_id` with the provider's `stat` (``UNDELIV``, ...)."""
+        async with self.session.post(
+            f"{self.url}/receipt", json={"message_id": message_id, "stat": stat, "err": err}
+        ) as resp:
+            if resp.status != 200:
+                raise DemoError(f"simulator /receipt: HTTP {resp.status} {await resp.text()}")
+
+    async def account(self, **fields: float | str) -> None:
+        """Change the HTTP API's account: ``balance``, ``currency``, ``price``."""
+        async with self.session.post(f"{self.url}/account", json=fields) as resp:
+            if resp.status != 200:
+                raise DemoError(f"simulator /account: HTTP {resp.status} {await resp.text()}")
 
     async def fault(self, kind: str) -> None:
         """Start a fault (``refuse_binds``, ``drop_all``, ...) or end them all (``clear``)."""

@@ -1,8 +1,10 @@
 """The outbox of outgoing SUBMIT_SMs: one module per job (see each module's docstring).
 
-``machine`` queues, windows and paces the parts and follows each attempt; ``retry`` decides
-what an answer means and when a part goes again; ``snapshot`` is its persisted image;
-``handover`` gives whole messages to the HTTP fallback; ``wakeup`` is where the link waits.
+``machine`` decides which part may go and what each answer means; ``backlog`` holds what is
+queued, ``queue`` the order it goes in, ``attempts`` what awaits a response; ``outcomes``
+is what an answer does to a message, ``retry`` when a part goes again; ``snapshot`` is its
+persisted image; ``handover`` gives whole messages to the HTTP API; ``wakeup`` is where the
+link waits.
 """
 
 from .handover import HttpHandover, http_attempts

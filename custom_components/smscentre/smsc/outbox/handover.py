@@ -1,14 +1,16 @@
-"""The outbox's hand-over to the HTTP API (the HTTP fallback): whole messages, never twice.
+"""The outbox's hand-over to the HTTP API: whole messages, never twice.
 
 ``take()`` takes out of the outbox's queues the first message, urgent first, no part of which
-ever went over SMPP, and marks each part as one more attempt over HTTP: its id reads
-``http:<n>`` and it is uncertain until the answer (a snapshot taken meanwhile keeps it so).
-The caller then reports ``sent()``, ``failed()`` (the API refused the message itself) or
-``give_back()`` (not sent: back to the head of its queue; with ``maybe_sent`` it stays
-uncertain, so SMPP's 0x45 counts as sent and the HTTP side checks the status before trying
-again). A message with any SMPP attempt is never taken, nor one SMPP already tried after an
-HTTP attempt. A taken message is in no queue: SMPP cannot send it meanwhile. ``take()``
-looks at most at ``HTTP_SCAN`` queue entries.
+ever went over SMPP (with ``http_only``: of the messages SMPP cannot carry at all), and marks
+each part as one more attempt over HTTP: its id reads ``http:<n>`` and it is uncertain until
+the answer (a snapshot taken meanwhile keeps it so). The caller then reports ``sent()``,
+``failed()`` (the API refused the message itself) or ``give_back()`` (not sent: back to the
+head of its queue; with ``maybe_sent`` it stays uncertain, so SMPP's 0x45 counts as sent and
+the HTTP side checks the status before trying again). A message with any SMPP attempt is
+never taken, nor one SMPP already tried after an HTTP attempt (the lane SMPP cannot carry has
+none: after a crash its uncertain messages are taken, and looked up first). A taken message
+is in no queue: SMPP cannot send it meanwhile. ``take()`` looks at most at ``HTTP_SCAN``
+queue entries.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def http_attempts(message: OutboundMessage) -> int:
 
 
 class HttpHandover:
-    """What the HTTP fallback takes from an outbox and what it reports back."""
+    """What HTTP takes from an outbox and what it reports back."""
 
     def __init__(self, outbox: Outbox) -> None:
         """For ``outbox``, whose queues SMPP reads too."""
@@ -53,12 +55,14 @@ class HttpHandover:
         *,
         on_skip: Callable[[str, str, str], None] | None = None,
         scan: int = HTTP_SCAN,
+        http_only: bool = False,
     ) -> OutboundMessage | None:
         """Take the first queued message (urgent first) that never went over SMPP and whose
-        channel ``accept`` takes; None when there is none.
+        channel ``accept`` takes; None when there is none. ``http_only``: among the messages
+        SMPP cannot carry, else among those it can.
 
         ``on_skip(local_id, channel, recipient)`` hears of each such message whose channel
-        ``accept`` refuses: it stays queued for SMPP.
+        ``accept`` refuses: it stays queued.
         """
         outbox = self._outbox
         if outbox.closed:
@@ -67,7 +71,7 @@ class HttpHandover:
         def wanted(candidate: OutboundMessage | MessageSpec) -> bool:
             if isinstance(candidate, tuple):
                 spec = candidate
-            elif _never_smpp(candidate):
+            elif http_only or _never_smpp(candidate):  # that lane never goes to SMPP
                 spec = candidate.spec or candidate.to_spec()
             else:
                 return False
@@ -77,7 +81,7 @@ class HttpHandover:
                 on_skip(spec[SPEC_ID], spec[SPEC_CHANNEL], spec[SPEC_RECIPIENT])
             return False
 
-        message = outbox.take_first(wanted, scan)
+        message = outbox.take_first(wanted, scan, http_only=http_only)
         if message is not None:
             _mark_http(message)
             outbox.changed()
@@ -129,8 +133,16 @@ def _never_smpp(message: OutboundMessage) -> bool:
 
 
 def _mark_http(message: OutboundMessage) -> None:
-    """One more attempt of every part, over HTTP; uncertain until its answer."""
-    count = http_attempts(message) + 1
+    """One more attempt of every part, over HTTP; uncertain until its answer.
+
+    A message restored uncertain after a crash with no attempt marked (only the HTTP-only
+    lane hands one over) may have gone before the snapshot showed it: counted as one
+    attempt already, so the sender looks it up before sending.
+    """
+    count = http_attempts(message)
+    if not count and any(message.uncertain):
+        count = 1
+    count += 1
     for index in range(len(message.parts)):
         message.part_attempts[index] = min(255, count)
         message.message_ids[index] = f"{HTTP_MARK}{count}"

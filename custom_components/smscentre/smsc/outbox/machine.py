@@ -1,56 +1,43 @@
-"""The outbox: priority queue, window and speed limit of outgoing SUBMIT_SMs; their outcomes.
+"""The outbox's state machine: which part may go now, and what each answer means.
 
 aiosmpplib has no window and no retry, so both live here. The actions ``enqueue()`` message
 specs (``prepare.py`` builds them) and follow ``on_done``; the link pulls the parts that may
 go with ``await next_part()`` / ``next_part_nowait()``, sends one SUBMIT_SM for each and
-reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``. What an answer
-means and when a part goes again is the retry policy (:mod:`.retry`); the persisted image
-is :mod:`.snapshot`; the HTTP fallback takes whole messages through :mod:`.handover`.
+reports back with ``on_response()``, ``on_timeout()`` or ``on_link_lost()``.
 
-Order
-    URGENT before NORMAL, first in first out, the parts of a long message together, retries
-    at the head once due: :mod:`.queue`.
+Decided here
+    - At most ``window`` parts await a response; at most ``throughput`` SUBMIT_SMs in any
+      sliding second, slowed down after ESME_RTHROTTLED (:mod:`..ratelimit`).
+    - A success accepts its part, and so does 0x45 to a part whose earlier attempt is
+      uncertain (it went); a retryable status sends the part again after a delay; any
+      other status fails the message, whose queued parts are dropped then.
+    - No response in time: the attempt is *uncertain* and the part is retried; a success
+      that comes late for it still counts, and the queued resend is dropped (never twice).
+    - Link lost: every part awaiting a response is uncertain and goes back to the head of
+      its queue at once, in the order sent.
 
-Flow control
-    At most ``window`` parts await a response. At most ``throughput`` SUBMIT_SMs in any sliding
-    second (``None`` = no limit), spread on a schedule that makes up a late wake-up instead of
-    losing it; after ESME_RTHROTTLED the rate is halved (at most once a second, down to 1/32)
-    and recovers by half again every 2 s without throttling: see :mod:`..ratelimit`. When the
-    rate holds parts back, the link's sender waits once (:mod:`.wakeup`).
+Decided elsewhere
+    - :mod:`.backlog`: what is queued (a spec until a message is built of it), the checks a
+      new message passes, re-queueing restored and taken-back messages, ``add()``'s futures.
+    - :mod:`.queue`: the order parts go in (URGENT first, a long message's parts together,
+      retries at the head once due) and the lane only HTTP takes from.
+    - :mod:`.attempts`: the attempts awaiting a response, by token (the first attempt of a
+      single-part spec stays a spec), and the timed-out ones a late success is kept for.
+    - :mod:`.outcomes`: what accepting, retrying or failing does to a message; the
+      counters, ``on_done`` and the futures of finished messages.
+    - :mod:`.retry`: which statuses retry, the backoff, the attempts a part gets.
+    - :mod:`.snapshot`: the persisted image. :mod:`.handover`: whole messages to the HTTP
+      API and back; HTTP's sends count against the same throughput (``send_delay``,
+      ``count_send``). :mod:`.wakeup`: where the link waits for a part.
 
-Outcomes
-    - Accepted: the part's message id is kept; when every part of a message is accepted the
-      message is ``sent``.
-    - Refused: the retry policy says whether the part goes again after its delay, counts as
-      sent (0x45 to an uncertain part) or fails its message.
-    - No response in time (``on_timeout``): the attempt is *uncertain* (the SMSC may have
-      accepted it) and the part is retried. A success that arrives late for it is kept, and
-      the queued resend is dropped.
-    - Link lost (``on_link_lost``): every part awaiting a response is uncertain and goes back
-      to the head of its queue at once, in its original order, to go out after the link is
-      back.
-    - When a message fails, its remaining queued parts are dropped.
-
-Two ways in
-    ``add()`` takes ``OutboundMessage`` objects and can return futures; the outbox updates
-    those very objects. ``enqueue()`` takes ``MessageSpec`` tuples (strings, numbers, bytes):
-    the cyclic garbage collector stops tracking such a tuple at its first pass, whereas
-    every object of a class stays tracked, so a backlog of specs never sets off the full
-    collections a backlog of objects does (each one a pass over the whole Home Assistant
-    heap). A spec becomes an ``OutboundMessage`` when its first part goes (or on ``get()``);
-    follow it with ``on_done``.
-
-Everything per part is O(1) (a retry is O(log n) in the delay heap): the queue's deques and
-heap, a dict of parts awaiting a response. ``snapshot()`` and
+Every step per part is O(1) (a retry O(log n) in the delay heap); ``snapshot()`` and
 ``on_link_lost()`` are O(n); ``take_first()`` looks at most at ``scan`` entries.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 import random
 import time
 from typing import Any
@@ -58,23 +45,19 @@ from typing import Any
 from ..errors import SmscError
 from ..message import (
     FINISHED_STATES,
-    SPEC_CREATED,
-    SPEC_ID,
     SPEC_PARTS,
     SPEC_PRIORITY,
-    STATE_FAILED,
-    STATE_SENDING,
-    STATE_SENT,
     MessageSpec,
     OutboundMessage,
     PartRef,
-    Priority,
 )
 from ..ratelimit import RateLimiter
-from .queue import Entry, Job, PartQueue, parts_left
+from .attempts import Attempts
+from .backlog import Backlog
+from .outcomes import Outcomes
+from .queue import Entry, Job
 from .retry import (
     ERROR_TIMEOUT,
-    ERROR_TOO_MANY_ATTEMPTS,
     RETRYABLE,
     STATUS_OK,
     STATUS_THROTTLED,
@@ -85,13 +68,9 @@ from .retry import (
 from .snapshot import read_snapshot, take_snapshot
 from .wakeup import Wakeup
 
-_LOGGER = logging.getLogger(__name__)
-
-LATE_TOKENS = 10_000  # timed-out attempts whose late success we still accept
-
 
 class Outbox:
-    """Priority queue + window + rate limit of outgoing parts; what became of each."""
+    """Outgoing parts: which may go now (window, rate) and what each answer means."""
 
     def __init__(
         self,
@@ -120,31 +99,25 @@ class Outbox:
         """
         if window < 1:
             raise ValueError("window must be at least 1")
-        self._policy = RetryPolicy(
+        policy = RetryPolicy(
             max_attempts=max_attempts, base=retry_base, cap=retry_cap, jitter=jitter
         )
         self.window = window
         self._limiter = RateLimiter(throughput, margin=rate_margin)
         self.on_change = on_change
-        self.on_done = on_done
         self._clock = clock
         self._wall_clock = wall_clock
-        # token -> attempt awaiting a response; a spec for the first attempt of a single-part
-        # message queued by ``enqueue`` (no object for it unless something goes wrong)
-        self._pending: dict[int, PartRef | MessageSpec] = {}
-        self._flying: dict[str, int] = {}  # local_id -> token of those specs
-        self._late: OrderedDict[int, PartRef] = OrderedDict()  # timed-out attempts
-        # local_id -> not finished, in add order (a spec until its first part goes)
-        self._active: dict[str, OutboundMessage | MessageSpec] = {}
-        self._queue = PartQueue(self._active)
-        self._futures: dict[str, asyncio.Future[OutboundMessage]] = {}
+        self._backlog = backlog = Backlog()
+        self._active = backlog.active  # read here, changed by the backlog
+        self._queue = backlog.queue
+        self._attempts = Attempts(backlog)
+        self._pending = self._attempts.pending  # read here, changed by the attempts
+        self._outcomes = Outcomes(
+            backlog, policy, clock=clock, wall_clock=wall_clock, on_done=on_done
+        )
         self._wakeup = Wakeup(sleep)
         self._wake = self._wakeup.wake  # bound once: called for every part
-        self._next_token = 1
         self._closed = False
-        self.sent_total = 0
-        self.failed_total = 0
-        self.retries_total = 0
         self._operations = 0
 
     # ----------------------------------------------------------------- properties
@@ -166,6 +139,30 @@ class Outbox:
         return len(self._pending)
 
     @property
+    def on_done(self) -> Callable[[OutboundMessage], None] | None:
+        """Called with each message once it is sent or failed."""
+        return self._outcomes.on_done
+
+    @on_done.setter
+    def on_done(self, on_done: Callable[[OutboundMessage], None] | None) -> None:
+        self._outcomes.on_done = on_done
+
+    @property
+    def sent_total(self) -> int:
+        """Messages sent (counted on from the snapshot)."""
+        return self._outcomes.sent_total
+
+    @property
+    def failed_total(self) -> int:
+        """Messages failed (counted on from the snapshot)."""
+        return self._outcomes.failed_total
+
+    @property
+    def retries_total(self) -> int:
+        """Parts sent again since the start."""
+        return self._outcomes.retries_total
+
+    @property
     def closed(self) -> bool:
         """Whether ``close()`` was called."""
         return self._closed
@@ -181,25 +178,17 @@ class Outbox:
         return self._limiter.effective_rate
 
     def get(self, local_id: str) -> OutboundMessage | None:
-        """Return an unfinished message by its local id.
-
-        A message queued by ``enqueue()`` and not tried yet is built from its spec now; the
-        outbox updates that object from then on.
-        """
+        """Return an unfinished message by its local id; one still a spec is built now, and
+        the outbox updates that object from then on."""
         found = self._active.get(local_id)
         if isinstance(found, tuple):
-            return self.started(local_id) or self._materialize(found)
+            return self.started(local_id) or self._backlog.build(found)
         return found
 
     def started(self, local_id: str) -> OutboundMessage | None:
         """Return an unfinished message a part of which went (its progress), else None."""
         found = self._active.get(local_id)
-        if not isinstance(found, tuple):
-            return found
-        token = self._flying.get(local_id)
-        if token is None:
-            return None
-        return self._adopt(token, found).message
+        return self._attempts.started(found) if isinstance(found, tuple) else found
 
     def stats(self) -> dict[str, Any]:
         """Counters for diagnostics and sensors (O(1))."""
@@ -222,67 +211,26 @@ class Outbox:
         or failed (a failure is in ``message.state``/``error``, never raised)."""
         if self._closed:
             raise SmscError("outbox_closed")
-        loop = asyncio.get_running_loop()
-        batch = list(messages)
-        seen: set[str] = set()
-        for message in batch:
-            message.priority = Priority(message.priority)
-            self._check_new(message.local_id, message.parts, seen)
-        result: list[asyncio.Future[OutboundMessage]] = []
-        now = self._wall_clock()
-        active = self._active
-        queue = self._queue
-        for message in batch:
-            message._reset_progress()
-            if not message.created_at:
-                message.created_at = now
-            active[message.local_id] = message
-            queue.append(message, message.priority)
-            future: asyncio.Future[OutboundMessage] = loop.create_future()
-            self._futures[message.local_id] = future
-            result.append(future)
-        if batch:
+        futures = self._backlog.add(messages, self._wall_clock())
+        if futures:
             self._changed()
             self._wake()
-        return result
+        return futures
 
     def enqueue(self, specs: Iterable[MessageSpec]) -> None:
-        """Queue messages given as specs (see the module docstring); no future: follow
-        ``on_done``, which gets the ``OutboundMessage`` each became."""
+        """Queue messages given as specs (:mod:`.backlog`); no future: follow ``on_done``,
+        which gets the ``OutboundMessage`` each became."""
         if self._closed:
             raise SmscError("outbox_closed")
-        batch = list(specs)
-        seen: set[str] = set()
-        for spec in batch:
-            Priority(spec[SPEC_PRIORITY])  # ValueError when not one
-            self._check_new(spec[SPEC_ID], spec[SPEC_PARTS], seen)
-        if not batch:
-            return
-        now = self._wall_clock()
-        active = self._active
-        queue = self._queue
-        for given in batch:
-            spec = given if given[SPEC_CREATED] else (*given[:9], now)
-            active[spec[SPEC_ID]] = spec
-            queue.append(spec, spec[SPEC_PRIORITY])
-        self._changed()
-        self._wake()
-
-    def _check_new(self, local_id: str, parts: Sequence[bytes], seen: set[str]) -> None:
-        """ValueError unless a message to queue has parts and a local id not queued yet."""
-        if not parts:
-            raise ValueError(f"message {local_id} has no parts")
-        if local_id in self._active or local_id in seen:
-            raise ValueError(f"message {local_id} is already queued")
-        seen.add(local_id)
+        if self._backlog.enqueue(specs, self._wall_clock()):
+            self._changed()
+            self._wake()
 
     # ----------------------------------------------------------------- link side
 
     async def next_part(self) -> PartRef:
-        """Wait until a part may go, then return it, counted as awaiting a response.
-
-        Raises ``asyncio.CancelledError`` once the outbox is closed.
-        """
+        """Wait until a part may go, then return it, counted as awaiting a response;
+        ``asyncio.CancelledError`` once the outbox is closed."""
         while True:
             if self._closed:
                 raise asyncio.CancelledError
@@ -292,10 +240,8 @@ class Outbox:
             await self._wakeup.wait(delay)
 
     def next_part_nowait(self) -> PartRef | None:
-        """Return a part if one may go right now (as ``next_part``), else None.
-
-        Lets the link write every part the window and rate allow at once.
-        """
+        """Return a part if one may go right now (as ``next_part``), else None: the link
+        writes every part the window and rate allow at once."""
         if self._closed:
             return None
         return self._take()[0]
@@ -319,17 +265,18 @@ class Outbox:
     def on_response(self, token: int, status: int, message_id: str | None) -> None:
         """Handle the SUBMIT_SM_RESP of an attempt."""
         self._operations += 1
-        entry = self._pending.pop(token, None)
+        entry = self._attempts.pop(token)
         if entry is None:
             self._late_response(token, status, message_id)
             return
         if isinstance(entry, tuple):
             if status == STATUS_OK and message_id is not None:
-                self._sent_spec(entry, message_id)  # the common case, without retry state
+                # the common case: no retry state was needed
+                self._outcomes.sent(OutboundMessage.sent_at_first(entry, message_id))
                 self._changed()
                 self._wake()
                 return
-            ref = self._adopt(token, entry, pending=False)
+            ref = self._attempts.adopt(token, entry)
         else:
             ref = entry
         message = ref.message
@@ -337,67 +284,50 @@ class Outbox:
         if message.state in FINISHED_STATES or message.acked[ref.index]:
             self._wake()  # the window has room again
             return
+        outcomes = self._outcomes
         if status == STATUS_OK:
-            self._accept(message, ref.index, message_id)
+            outcomes.accept(message, ref.index, message_id)
         elif accepted_before(status, message.uncertain[ref.index]):
-            self._accept(message, ref.index, None)
+            outcomes.accept(message, ref.index, None)
         elif status in RETRYABLE:
             if status == STATUS_THROTTLED:
                 self._limiter.throttled(self._clock())
-            self._retry(message, ref.index, status, RETRYABLE[status])
+            outcomes.retry(message, ref.index, status, RETRYABLE[status])
         else:
-            self._fail(message, status_name(status), status)
+            outcomes.fail(message, status_name(status), status)
         self._changed()
         self._wake()
 
     def on_timeout(self, token: int) -> None:
         """No SUBMIT_SM_RESP came in time: the attempt is uncertain; retry the part."""
-        entry = self._pending.pop(token, None)
+        entry = self._attempts.pop(token)
         if entry is None:
             return
-        ref = self._adopt(token, entry, pending=False) if isinstance(entry, tuple) else entry
+        ref = self._attempts.adopt(token, entry) if isinstance(entry, tuple) else entry
         message = ref.message
         assert message is not None
         if message.state not in FINISHED_STATES and not message.acked[ref.index]:
             message.uncertain[ref.index] = 1
-            late = self._late
-            late[token] = ref
-            if len(late) > LATE_TOKENS:
-                late.popitem(last=False)
-            self._retry(message, ref.index, None, ERROR_TIMEOUT)
+            self._attempts.timed_out(ref)  # a late success still counts
+            self._outcomes.retry(message, ref.index, None, ERROR_TIMEOUT)
             self._changed()
         self._wake()
 
     def on_link_lost(self) -> None:
         """Put every part awaiting a response back at the head of its queue, uncertain."""
-        self._late.clear()  # responses of a dead session never come
-        if not self._pending:
+        refs = self._attempts.lost()  # in the order they were sent
+        if not refs:
             return
-        refs = [  # in the order they were sent
-            self._adopt(token, entry, pending=False) if isinstance(entry, tuple) else entry
-            for token, entry in self._pending.items()
-        ]
-        self._pending.clear()
-        jobs: dict[int, Job] = {}  # id(message) -> job, first sent first
+        again: list[tuple[OutboundMessage, int]] = []
         for ref in refs:
             message, index = ref.message, ref.index
             assert message is not None
             if message.state in FINISHED_STATES or message.acked[index]:
                 continue
             message.uncertain[index] = 1
-            if self._policy.gives_up(message, index):
-                self._fail(message, ERROR_TOO_MANY_ATTEMPTS, None)
-                continue
-            self.retries_total += 1
-            job = jobs.get(id(message))
-            if job is None:
-                jobs[id(message)] = Job(message, [index])
-            else:
-                job.indices.append(index)  # type: ignore[union-attr]
-                job.stop += 1
-        self._queue.push_front(
-            job for job in jobs.values() if job.message.state not in FINISHED_STATES
-        )
+            if self._outcomes.again(message, index):
+                again.append((message, index))
+        self._queue.resend(again)
         self._changed()
         self._wake()
 
@@ -405,40 +335,48 @@ class Outbox:
     # what the HTTP hand-over (handover.py) takes out of the queues and reports back
 
     def take_first(
-        self, wanted: Callable[[OutboundMessage | MessageSpec], bool], scan: int
+        self,
+        wanted: Callable[[OutboundMessage | MessageSpec], bool],
+        scan: int,
+        *,
+        http_only: bool = False,
     ) -> OutboundMessage | None:
-        """Take out of its queue the first unfinished message ``wanted`` picks, urgent first,
-        among the first ``scan`` entries; None if none.
+        """Take the first message ``wanted`` picks out of its queue (``Backlog.take_first``);
+        it is in no queue until ``put_back()``; tell its progress with ``changed()``."""
+        return self._backlog.take_first(wanted, scan, http_only=http_only)
 
-        ``wanted`` gets the message, or its spec while none is built; the message taken is
-        built now if need be. It is in no queue until ``put_back()``; its progress is the
-        caller's, told with ``changed()``.
-        """
-        taken = self._queue.take_first(wanted, scan)
-        if isinstance(taken, tuple):
-            return self._materialize(taken)
-        return taken
+    @property
+    def http_waiting(self) -> bool:
+        """Whether messages only HTTP can carry wait to be taken (O(1))."""
+        return self._queue.http_waiting
+
+    def send_delay(self) -> float:
+        """Seconds until the throughput allows one more send, 0 when it does now: the
+        provider counts SMPP's and HTTP's sends alike, so an HTTP request waits for this."""
+        return self._limiter.delay(self._clock())
+
+    def count_send(self) -> None:
+        """One HTTP request went: it counts against the SUBMIT_SMs' throughput."""
+        self._limiter.sent(self._clock())
 
     def holds(self, message: OutboundMessage) -> bool:
         """Whether a message is unfinished and still this outbox's to finish."""
-        return message.state not in FINISHED_STATES and message.local_id in self._active
+        return self._backlog.holds(message)
 
     def put_back(self, message: OutboundMessage) -> None:
         """Queue a taken message's parts not yet accepted at the head of its queue."""
-        self._queue.push_front([parts_left(message)])
+        self._backlog.put_back(message)
         self._changed()
         self._wake()
 
     def finish_sent(self, message: OutboundMessage) -> None:
         """A taken message whose every part was accepted another way is sent."""
-        message.state = STATE_SENT
-        self.sent_total += 1
-        self._finish(message)
+        self._outcomes.sent(message)
         self._changed()
 
     def finish_failed(self, message: OutboundMessage, error: str, status: int | None) -> None:
         """A taken message refused another way fails."""
-        self._fail(message, error, status)
+        self._outcomes.fail(message, error, status)
         self._changed()
 
     def changed(self) -> None:
@@ -448,52 +386,31 @@ class Outbox:
     # ----------------------------------------------------------------- lifecycle
 
     def close(self) -> None:
-        """Stop: wake every ``next_part()`` waiter with CancelledError, cancel the futures.
-
-        Unfinished messages stay in ``snapshot()`` for the next start.
-        """
+        """Stop: wake every ``next_part()`` waiter with CancelledError, cancel the futures;
+        unfinished messages stay in ``snapshot()`` for the next start."""
         self._closed = True
         self._wakeup.cancel()
-        for future in self._futures.values():
-            if not future.done():
-                future.cancel()
-        self._futures.clear()
+        self._backlog.cancel_futures()
 
     def snapshot(self) -> dict[str, Any]:
         """Return a JSON-able image of every unfinished message (see :mod:`.snapshot`)."""
         return take_snapshot(
             self._active.values(),
             self._pending.values(),
-            self._flying,
+            self._attempts.flying,
             clean=self._closed,
             sent_total=self.sent_total,
             failed_total=self.failed_total,
         )
 
     def load(self, snapshot: Mapping[str, Any] | None) -> int:
-        """Queue the messages of a ``snapshot()``; return how many were queued.
-
-        Messages already queued (same local id) are skipped. A snapshot that is not one at
-        all raises before anything is changed (see :mod:`.snapshot`).
-        """
+        """Queue the messages of a ``snapshot()`` not queued yet; return how many. One that
+        is no snapshot at all raises before anything changes (:mod:`.snapshot`)."""
         restored = read_snapshot(snapshot)
-        self.sent_total = max(self.sent_total, restored.sent_total)
-        self.failed_total = max(self.failed_total, restored.failed_total)
-        active = self._active
-        queue = self._queue
-        loaded = 0
-        for entry in restored.messages:
-            if isinstance(entry, tuple):  # not tried yet: queued as enqueue() queues it
-                if entry[SPEC_ID] in active:
-                    continue
-                active[entry[SPEC_ID]] = entry
-                queue.append(entry, entry[SPEC_PRIORITY])
-            else:
-                if entry.local_id in active:
-                    continue
-                active[entry.local_id] = entry
-                queue.append(parts_left(entry), entry.priority)
-            loaded += 1
+        outcomes = self._outcomes
+        outcomes.sent_total = max(outcomes.sent_total, restored.sent_total)
+        outcomes.failed_total = max(outcomes.failed_total, restored.failed_total)
+        loaded = self._backlog.restore(restored.messages)
         if loaded:
             self._changed()
             self._wake()
@@ -508,140 +425,31 @@ class Outbox:
 
     # ----------------------------------------------------------------- internals
 
-    def _materialize(self, spec: MessageSpec) -> OutboundMessage:
-        """Build the message of a queued spec; it takes the spec's place in ``_active``."""
-        message = OutboundMessage.from_spec(spec)
-        message._reset_progress()
-        self._active[message.local_id] = message
-        return message
-
     def _dispatch(self, entry: Entry, now: float) -> PartRef:
         self._operations += 1
-        token = self._next_token
-        self._next_token = token + 1
         if isinstance(entry, tuple) and len(entry[SPEC_PARTS]) == 1:
-            # the first attempt of a single-part message: it stays a spec (see enqueue)
             self._queue.pop_head(entry[SPEC_PRIORITY])
-            self._pending[token] = entry
-            self._flying[entry[SPEC_ID]] = token
-            ref = PartRef(entry, 0, token)
+            ref = self._attempts.first(entry)  # it stays a spec
         else:
-            if isinstance(entry, Job):
-                message = entry.message
-                index = entry.peek()
-                entry.pos += 1
-                if entry.pos >= entry.stop:
-                    self._queue.pop_head(message.priority)
-            else:
-                if isinstance(entry, tuple):
-                    message = self._materialize(entry)
-                    self._queue.replace_head(message.priority, message)
-                else:
-                    message = entry
-                index = message.cursor
-                message.cursor = index + 1
-                if index + 1 >= len(message.parts):
-                    self._queue.pop_head(message.priority)
-            spec = message.spec
-            if spec is None:
-                spec = message.spec = message.to_spec()
-            ref = PartRef(spec, index, token, message)
-            self._pending[token] = ref
-            attempts = message.part_attempts[index] + 1
-            message.part_attempts[index] = attempts
-            message.attempts = max(message.attempts, attempts)
-            message.state = STATE_SENDING
+            if isinstance(entry, tuple):
+                entry = self._backlog.build(entry)
+                self._queue.replace_head(entry.priority, entry)
+            message = entry.message if isinstance(entry, Job) else entry
+            ref = self._attempts.start(message, self._queue.advance(entry))
         self._limiter.sent(now)
         self._changed()
         return ref
 
-    def _adopt(self, token: int, spec: MessageSpec, *, pending: bool = True) -> PartRef:
-        """Build the message of a spec on its first attempt, for the retry logic; with
-        ``pending`` its PartRef replaces the spec among the attempts awaiting a response."""
-        self._flying.pop(spec[SPEC_ID], None)
-        message = self._materialize(spec)
-        message.part_attempts[0] = 1
-        message.attempts = 1
-        message.cursor = 1
-        message.state = STATE_SENDING
-        ref = PartRef(spec, 0, token, message)
-        if pending:
-            self._pending[token] = ref
-        return ref
-
-    def _sent_spec(self, spec: MessageSpec, message_id: str) -> None:
-        """A spec's only part was accepted at its first attempt: the message is sent."""
-        self._flying.pop(spec[SPEC_ID], None)
-        message = OutboundMessage.from_spec(spec)
-        message.message_ids = [message_id]
-        message.state = STATE_SENT
-        message.attempts = message.cursor = 1
-        message.part_attempts = bytearray(b"\x01")
-        message.uncertain = bytearray(1)
-        message.acked = bytearray(b"\x01")
-        self.sent_total += 1
-        self._finish(message)
-
-    def _retry(self, message: OutboundMessage, index: int, status: int | None, reason: str) -> None:
-        if self._policy.gives_up(message, index):
-            self._fail(message, ERROR_TOO_MANY_ATTEMPTS, status)
-            return
-        delay = self._policy.delay(message, index)
-        self._queue.retry_at(self._clock() + delay, message, index)
-        self.retries_total += 1
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug(
-                "Part %d/%d of %s: %s, retry %d in %.1f s",
-                index + 1,
-                len(message.parts),
-                message.local_id,
-                reason,
-                message.part_attempts[index],
-                delay,
-            )
-
-    def _accept(self, message: OutboundMessage, index: int, message_id: str | None) -> None:
-        message.acked[index] = 1
-        message.message_ids[index] = message_id
-        if message_id is None:
-            message.duplicate_suppressed = True
-        message.remaining -= 1
-        if not message.remaining:
-            message.state = STATE_SENT
-            self.sent_total += 1
-            self._finish(message)
-
-    def _fail(self, message: OutboundMessage, error: str, status: int | None) -> None:
-        message.state = STATE_FAILED
-        message.error = error
-        message.error_status = status
-        self.failed_total += 1
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("Message %s failed: %s", message.local_id, error)
-        self._finish(message)
-
-    def _finish(self, message: OutboundMessage) -> None:
-        message.finished_at = self._wall_clock()
-        self._active.pop(message.local_id, None)
-        future = self._futures.pop(message.local_id, None)
-        if self.on_done is not None:
-            try:
-                self.on_done(message)
-            except Exception:
-                _LOGGER.exception("Error in the outbox's on_done callback")
-        if future is not None and not future.done():
-            future.set_result(message)
-
     def _late_response(self, token: int, status: int, message_id: str | None) -> None:
         """A response for a timed-out attempt: a success still counts (never send twice)."""
-        ref = self._late.pop(token, None)
+        ref = self._attempts.late(token)
         if ref is None or status != STATUS_OK:
             return
         message = ref.message
         assert message is not None  # a timed-out attempt always has its message built
         if message.state in FINISHED_STATES or message.acked[ref.index]:
             return
-        self._accept(message, ref.index, message_id)
+        self._outcomes.accept(message, ref.index, message_id)
         self._changed()
 
     def _changed(self) -> None:

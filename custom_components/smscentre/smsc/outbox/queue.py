@@ -8,12 +8,18 @@ Order
     in a heap until its delay is over, then goes back to the head of its priority (due order
     kept); other messages keep flowing meanwhile.
 
+Lanes
+    A message SMPP cannot carry (its address is longer than destination_addr holds:
+    ``channels.smpp_carries``) waits in a lane of its own, by priority too, that ``head``
+    never reads: only ``take_first(..., http_only=True)`` takes it out, for the HTTP API. The
+    lane follows from the message's recipient, so a restored message finds it again.
+
 An entry is a message itself (fresh: every part, in order, from its ``cursor``), a ``Job``
 (the parts left of a restored or taken-back message, a retry) or a spec (fresh, not yet built
-into a message: see the state machine's docstring). A spec is current while the outbox's
-``active`` map holds that very tuple for its local id; once a message was built of it, the
-queue goes on with the message. Spent entries (finished messages, parts accepted meanwhile)
-are dropped when they reach the head. Every step is O(1), a retry O(log n).
+into a message: :mod:`.backlog`). A spec is current while the backlog's ``active`` map holds
+that very tuple for its local id; once a message was built of it, the queue goes on with the
+message. Spent entries (finished messages, parts accepted meanwhile) are dropped when they
+reach the head. Every step is O(1), a retry O(log n).
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 import heapq
 
-from ..message import FINISHED_STATES, SPEC_ID, MessageSpec, OutboundMessage
+from ..channels import smpp_carries
+from ..message import FINISHED_STATES, SPEC_ID, SPEC_RECIPIENT, MessageSpec, OutboundMessage
 
 
 class Job:
@@ -48,15 +55,22 @@ def parts_left(message: OutboundMessage) -> Job:
     return Job(message, [i for i, acked in enumerate(message.acked) if not acked])
 
 
+def _recipient(entry: Entry) -> str:
+    if isinstance(entry, tuple):
+        return entry[SPEC_RECIPIENT]
+    return (entry.message if isinstance(entry, Job) else entry).recipient
+
+
 class PartQueue:
     """Entries by priority, and the heap of retries not yet due."""
 
-    __slots__ = ("_active", "_delayed", "_queues", "_seq", "operations")
+    __slots__ = ("_active", "_delayed", "_http", "_queues", "_seq", "operations")
 
     def __init__(self, active: dict[str, OutboundMessage | MessageSpec]) -> None:
         """``active``: the outbox's unfinished messages by local id (read, never changed)."""
         self._active = active
         self._queues: tuple[deque[Entry], deque[Entry]] = (deque(), deque())
+        self._http: tuple[deque[Entry], deque[Entry]] = (deque(), deque())  # SMPP never reads
         self._delayed: list[tuple[float, int, OutboundMessage, int]] = []  # (due, seq, msg, i)
         self._seq = 0
         self.operations = 0  # steps at the head, for the outbox's per-part count
@@ -66,15 +80,22 @@ class PartQueue:
         """Retries not yet due."""
         return len(self._delayed)
 
+    @property
+    def http_waiting(self) -> bool:
+        """Whether the lane of messages only HTTP can carry holds any."""
+        return bool(self._http[0] or self._http[1])
+
+    def _lanes(self, entry: Entry) -> tuple[deque[Entry], deque[Entry]]:
+        return self._queues if smpp_carries(_recipient(entry)) else self._http
+
     def append(self, entry: Entry, priority: int) -> None:
-        """Queue an entry behind the others of its priority."""
-        self._queues[priority].append(entry)
+        """Queue an entry behind the others of its priority, in its lane."""
+        self._lanes(entry)[priority].append(entry)
 
     def push_front(self, jobs: Iterable[Job]) -> None:
-        """Put jobs at the head of their priorities, the first given first."""
-        queues = self._queues
+        """Put jobs at the head of their priorities (in their lanes), the first given first."""
         for job in reversed(list(jobs)):
-            queues[job.message.priority].appendleft(job)
+            self._lanes(job)[job.message.priority].appendleft(job)
 
     def retry_at(self, due: float, message: OutboundMessage, index: int) -> None:
         """Queue part `index` of `message` again once the clock reaches `due`."""
@@ -143,14 +164,47 @@ class PartQueue:
         """The head spec of `priority` became `message`; its other parts follow from there."""
         self._queues[priority][0] = message
 
+    def advance(self, entry: OutboundMessage | Job) -> int:
+        """The index of the next part of the head entry ``head`` returned, which goes now;
+        the entry leaves the head once it has no part left."""
+        if isinstance(entry, Job):
+            index = entry.peek()
+            entry.pos += 1
+            if entry.pos >= entry.stop:
+                self._queues[entry.message.priority].popleft()
+            return index
+        index = entry.cursor
+        entry.cursor = index + 1
+        if index + 1 >= len(entry.parts):
+            self._queues[entry.priority].popleft()
+        return index
+
+    def resend(self, parts: Iterable[tuple[OutboundMessage, int]]) -> None:
+        """Put parts (message, index) back at the head of their priorities, the first given
+        first, each message's together; a message finished meanwhile drops its parts."""
+        jobs: dict[int, Job] = {}  # id(message) -> its job
+        for message, index in parts:
+            job = jobs.get(id(message))
+            if job is None:
+                jobs[id(message)] = Job(message, [index])
+            else:
+                job.indices.append(index)  # type: ignore[union-attr]
+                job.stop += 1
+        self.push_front(job for job in jobs.values() if job.message.state not in FINISHED_STATES)
+
     def take_first(
-        self, wanted: Callable[[OutboundMessage | MessageSpec], bool], scan: int
+        self,
+        wanted: Callable[[OutboundMessage | MessageSpec], bool],
+        scan: int,
+        *,
+        http_only: bool = False,
     ) -> OutboundMessage | MessageSpec | None:
         """Remove and return the first unfinished message (or its spec, while no message is
-        built of it) that ``wanted`` picks, urgent first, among the first ``scan`` entries."""
+        built of it) that ``wanted`` picks, urgent first, among the first ``scan`` entries
+        of the lane SMPP reads, or (``http_only``) of the lane only HTTP carries."""
         active = self._active
         looked = 0
-        for queue in self._queues:
+        for queue in self._http if http_only else self._queues:
             for position, entry in enumerate(queue):
                 looked += 1
                 if looked > scan:
