@@ -412,4 +412,5 @@ async def test_logbook_describes_conversations(hass: HomeAssistant) -> None:
     assert described[EVENT_CONVERSATION](event) == {
         "name": "SMS Center",
         "message": "SMS from +7 999 123-45-67 refused: more messages than the hourly limit",
+        "icon": "mdi:message-reply-text",
     }

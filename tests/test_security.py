@@ -12,7 +12,7 @@ from typing import Any
 
 from homeassistant.components.repairs import DOMAIN as REPAIRS, repairs_flow_manager
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_PORT, CONF_SSL
+from homeassistant.const import CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
@@ -34,7 +34,11 @@ from custom_components.smscentre.const import (
     MIN_WEBHOOK_SECRET_LENGTH,
     store_key,
 )
-from custom_components.smscentre.flow_schema import nest_options
+from custom_components.smscentre.flow_schema import (
+    CONF_ENCRYPTION,
+    ENCRYPTION_TLS,
+    nest_options,
+)
 from custom_components.smscentre.smsc.channels import MAX_RECIPIENTS
 from custom_components.smscentre.webhook import MAX_BODY, read_limited
 from smscsim import SmscSimulator
@@ -197,7 +201,8 @@ async def test_short_secret_refused_with_a_translated_error(
         )
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {CONF_WEBHOOK_SECRET: "webhook_secret_too_short"}
+    # keyed by the webhook section: the frontend shows no error of a field inside a section
+    assert result["errors"] == {"webhook": "webhook_secret_too_short"}
     assert result["description_placeholders"]["min"] == str(MIN_WEBHOOK_SECRET_LENGTH)
     for language in ("en", "ru"):
         strings = json.loads(
@@ -476,7 +481,7 @@ async def test_new_entries_default_to_tls(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     schema = result["data_schema"].schema
     defaults = {str(key): key.default() for key in schema if callable(key.default)}
-    assert defaults[CONF_SSL] is True
+    assert defaults[CONF_ENCRYPTION] == ENCRYPTION_TLS  # with the certificate checked
     assert defaults[CONF_PORT] == DEFAULT_TLS_PORT
 
 
