@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from scripts.lib.soak import checks
-from scripts.lib.soak.ledger import Arrival, Call, Ledger
+from scripts.lib.soak.ledger import Arrival, Call, Ledger, report_key
 from scripts.lib.soak.plan import KINDS, make_plan
 from smscsim import SmscSimulator
 from smscsim.client import RawClient
@@ -77,17 +77,36 @@ def test_a_refused_call_must_send_nothing() -> None:
 def test_every_incoming_sms_and_report_fires_exactly_one_event() -> None:
     ledger = Ledger()
     ledger.incoming = {"I1": 0.0, "I2": 0.0}
-    ledger.receipts_expected = {"100": ("O1", "7999"), "101": ("O2", "7999")}
+    ledger.receipts_expected = {"100/7999": ("O1", "7999"), "101/7999": ("O2", "7999")}
     events = [
         [0.0, 1, "sms", "I1", 1],
         [0.0, 1, "sms", "I2", 2],
         [0.0, 2, "sms", "I2", 2],  # again, from another process after a restart
-        [0.0, 1, "report", "100", "l1", "delivered"],
+        [0.0, 1, "report", "100", "l1", "delivered", "+7999"],
     ]
     results, figures = checks.incoming(ledger, events)
     assert [c.passed for c in results] == [False, False, True]
     assert figures["incoming"]["twice"] == ["I2"]
-    assert figures["reports"]["missing"] == ["101"]
+    assert figures["reports"]["missing"] == ["101/7999"]
+
+
+def test_two_messages_with_one_id_each_fire_their_own_report() -> None:
+    """The id an HTTP message gets (a digest of its local id) can equal the SMSC's id of
+    another message sent over SMPP (seed 1207 had one): each report counts once."""
+    ledger = Ledger()
+    ledger.receipts_expected = {
+        report_key("107873", "79990000001"): ("O1", "79990000001"),
+        report_key("107873", "79990000002"): ("O2", "79990000002"),
+    }
+    events = [
+        [0.0, 1, "report", "107873", "l1", "delivered", "79990000001"],
+        [9.0, 2, "report", "107873", "l2", "delivered", "+79990000002"],
+    ]
+    results, figures = checks.incoming(ledger, events)
+    assert results[1].passed is True
+    assert figures["reports"]["twice"] == []
+    events.append([9.5, 2, "report", "107873", "l2", "delivered", "79990000002"])
+    assert checks.incoming(ledger, events)[0][1].passed is False
 
 
 def _sample(pid: int, t: float, rss_mb: float, objects: int) -> dict[str, object]:
@@ -118,4 +137,9 @@ async def test_the_ledger_keys_what_the_simulator_accepts() -> None:
     assert [a.via for a in ledger.arrivals[("O7", "79990000001")]] == ["smpp"]
     assert ("hlr", "79981230001") in ledger.arrivals
     assert ledger.untagged == 1
-    assert set(ledger.receipts_expected.values()) == {("O7", "79990000001")}
+    assert ledger.receipts_expected == {
+        report_key(ledger.arrivals[("O7", "79990000001")][0].message_id, "79990000001"): (
+            "O7",
+            "79990000001",
+        )
+    }

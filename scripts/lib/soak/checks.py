@@ -18,7 +18,7 @@ import statistics
 from typing import Any
 
 from .faults import Applied
-from .ledger import Ledger
+from .ledger import Ledger, report_key
 
 DUPLICATE_WINDOW = 60.0  # s: the provider refuses the same message within it
 # Memory: judged per Home Assistant process, from its first sample after the warm-up to its
@@ -146,7 +146,9 @@ def outgoing(ledger: Ledger, unanswered_ids: set[str]) -> tuple[list[Check], dic
 
 def incoming(ledger: Ledger, events: list[list[Any]]) -> tuple[list[Check], dict[str, Any]]:
     sms = Counter(e[3] for e in events if e[2] == "sms")
-    reports = Counter(e[3] for e in events if e[2] == "report")
+    reports = Counter(
+        report_key(str(e[3]), str(e[6]) if len(e) > 6 else "") for e in events if e[2] == "report"
+    )
     hlr = Counter(e[3] for e in events if e[2] == "hlr")
 
     def compare(

@@ -21,6 +21,13 @@ TAG = re.compile(r"#([OI]\d+)")
 HLR_PREFIX = "7998"  # HLR lookups go to 7998xxxxxxx, one number each
 
 
+def report_key(message_id: str, recipient: str) -> str:
+    """What names a delivery report: the message id and the recipient's digits. An id alone
+    is not enough: the id the integration gives a message sent over HTTP (a digest of its
+    local id) can equal the SMSC's id of another message sent over SMPP."""
+    return f"{message_id}/{''.join(ch for ch in recipient if ch.isdigit())}"
+
+
 @dataclass(slots=True)
 class Call:
     """One action call: its messages' recipients, when it was made, what it answered."""
@@ -54,7 +61,8 @@ class Ledger:
     untagged: int = 0  # accepted messages with no tag (none expected)
     incoming: dict[str, float] = field(default_factory=dict)  # tag -> when injected
     hlr_calls: dict[str, Call] = field(default_factory=dict)  # number -> its call
-    receipts_expected: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> key
+    # report_key(message id, recipient) -> (tag, recipient)
+    receipts_expected: dict[str, tuple[str, str]] = field(default_factory=dict)
     hlr_ids: dict[str, str] = field(default_factory=dict)  # message id -> number
     refusals: Counter[str] = field(default_factory=Counter)  # error key -> calls refused
     per_second: Counter[int] = field(default_factory=Counter)  # accepted messages / second
@@ -87,7 +95,7 @@ class Ledger:
             self.hlr_ids[message.message_id] = message.destination
         elif found := TAG.search(text):
             key = (found.group(1), message.destination)
-            self.receipts_expected[message.message_id] = key
+            self.receipts_expected[report_key(message.message_id, message.destination)] = key
         else:
             self.untagged += 1
             return

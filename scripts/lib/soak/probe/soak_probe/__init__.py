@@ -155,7 +155,13 @@ def _event_key(event: Event) -> list[Any]:
         found = TAG.search(str(data.get("text", "")))
         return ["sms", found.group(1) if found else None, data.get("parts")]
     if event.event_type == "smscentre_delivery_report":
-        return ["report", data.get("message_id"), data.get("local_id"), data.get("status")]
+        return [
+            "report",
+            data.get("message_id"),
+            data.get("local_id"),
+            data.get("status"),
+            data.get("recipient"),
+        ]
     return ["hlr", data.get("message_id"), data.get("phone")]
 
 
