@@ -14,7 +14,7 @@ from .plot import plot
 if TYPE_CHECKING:
     from .run import Run
 
-BOOT_REFUSALS = ("entry_not_loaded", "no_entries", "not_found", "home_assistant_down")
+BOOT_REFUSALS = ("entry_not_loaded", "no_entries", "service_not_found", "home_assistant_down")
 
 
 def _seconds(values: list[float | None]) -> str:
