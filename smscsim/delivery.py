@@ -1,5 +1,6 @@
 """What a test sends a client unasked: incoming SMS (DELIVER_SM, long ones in UDH parts), raw
-bytes, and the server's UNBIND. Receipts are in ``smscsim.reports``.
+bytes, and the server's UNBIND. Receipts are in ``smscsim.reports``; with store and forward
+(``smscsim.mailbox``) what no session can take now waits for one.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import asyncio
 
 from . import text as textcodec
 from .pdu import encode_sm, udh_concat
-from .session import Sessions
+from .session import Session, Sessions
 
 
 class Delivery:
@@ -29,15 +30,17 @@ class Delivery:
         tlvs: dict[int, bytes] | None = None,
         system_id: str | None = None,
     ) -> int:
-        """Send an incoming SMS (DELIVER_SM); return its sequence number."""
-        session = self.sessions.receiver(system_id)
+        """Send an incoming SMS (DELIVER_SM); return its sequence number (0: kept for later,
+        with store and forward). LookupError when no session can take it (without)."""
+        session = self._receiver(system_id)
+        iso = session is not None and session.iso
         if short_message is None:
             if text is None:
                 raise ValueError("give text or short_message")
             if data_coding is None:
-                data_coding, short_message = textcodec.choose(text, iso=session.iso)
+                data_coding, short_message = textcodec.choose(text, iso=iso)
             else:
-                short_message = textcodec.encode(text, data_coding, iso=session.iso)
+                short_message = textcodec.encode(text, data_coding, iso=iso)
         body = encode_sm(
             source=source,
             destination=destination,
@@ -46,7 +49,7 @@ class Delivery:
             esm_class=esm_class,
             tlvs=tlvs,
         )
-        return self.sessions.deliver(session, body)
+        return self._post(system_id, session, body)
 
     async def deliver_long(
         self,
@@ -62,10 +65,11 @@ class Delivery:
         system_id: str | None = None,
     ) -> list[int]:
         """Send a UDH-concatenated incoming message; order lists part numbers (1-based)."""
-        session = self.sessions.receiver(system_id)
+        session = self._receiver(system_id)
+        iso = session is not None and session.iso
         if data_coding is None:
-            data_coding, _ = textcodec.choose(text, iso=session.iso)
-        chunks = textcodec.split(text, data_coding, per_part, iso=session.iso)
+            data_coding, _ = textcodec.choose(text, iso=iso)
+        chunks = textcodec.split(text, data_coding, per_part, iso=iso)
         total = len(chunks)
         if total > 255:
             raise ValueError("more than 255 parts")
@@ -79,8 +83,24 @@ class Delivery:
                 data_coding=data_coding,
                 esm_class=0x40,
             )
-            sequences.append(self.sessions.deliver(session, body))
+            sequences.append(self._post(system_id, session, body))
         return sequences
+
+    def _receiver(self, system_id: str | None) -> Session | None:
+        """The session to write to; None when none can take it and the mailbox keeps it."""
+        try:
+            return self.sessions.receiver(system_id)
+        except LookupError:
+            if self.sessions.mailbox is None:
+                raise
+            return None
+
+    def _post(self, system_id: str | None, session: Session | None, body: bytes) -> int:
+        mailbox = self.sessions.mailbox
+        if mailbox is not None:
+            return mailbox.post(system_id, body, session)
+        assert session is not None  # _receiver raised otherwise
+        return self.sessions.deliver(session, body)
 
     async def send_raw(self, data: bytes, *, system_id: str | None = None) -> None:
         """Write raw bytes to a bound session (any session if system_id is None)."""

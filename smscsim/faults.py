@@ -36,6 +36,7 @@ class SmppFaults:
         self._fail_count = 0
         self._fail_every = 0
         self._fail_counter = 0
+        self._fail_until = math.inf
         self._drop_responses = 0
 
     # -- switches
@@ -53,15 +54,25 @@ class SmppFaults:
         self._hang_until = math.inf if duration is None else time.monotonic() + duration
 
     def fail_submits(
-        self, status: int, *, count: int | None = None, every: int | None = None
+        self,
+        status: int,
+        *,
+        count: int | None = None,
+        every: int | None = None,
+        duration: float | None = None,
     ) -> None:
-        """Answer the next ``count`` SUBMIT_SMs, or every ``every``-th, with ``status``."""
-        if count is None and every is None:
+        """Answer the next ``count`` SUBMIT_SMs, or every ``every``-th, with ``status``; with
+        ``duration``, every SUBMIT_SM for that many seconds (a throttling storm: 0x58)."""
+        if duration is not None:
+            every = 1
+            count = None
+        elif count is None and every is None:
             count = 1
         self._fail_status = status
         self._fail_count = count or 0
         self._fail_every = every or 0
         self._fail_counter = 0
+        self._fail_until = math.inf if duration is None else time.monotonic() + duration
         self._submit_faults_changed()
 
     def drop_responses(self, count: int) -> None:
@@ -94,6 +105,7 @@ class SmppFaults:
                 int(data.get("status", ESME_RSYSERR)),
                 count=data.get("count"),
                 every=data.get("every"),
+                duration=duration,
             )
         elif kind == "drop_responses":
             self.drop_responses(int(data.get("count", 1)))
@@ -118,6 +130,10 @@ class SmppFaults:
     def submit_status(self) -> int:
         """The status a SUBMIT_SM gets before the provider's rules are asked (0: none)."""
         if self._fail_status:
+            if self._fail_until != math.inf and time.monotonic() >= self._fail_until:
+                self._fail_status = self._fail_count = self._fail_every = 0
+                self._submit_faults_changed()
+                return 0
             if self._fail_count > 0:
                 self._fail_count -= 1
                 return self._fail_status

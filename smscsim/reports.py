@@ -4,7 +4,8 @@ A receipt is a DELIVER_SM with esm_class 0x04 and the provider's text (``id:… 
 submit date:… done date:… stat:… err:…``, or the HLR result for ``__HLR__``) and TLVs
 (receipted id, state, error, cost, message type, parts). It goes to the session the message
 came in on if that can receive, else to the login's first receiver or transceiver, else
-nowhere (the status stays with the provider).
+nowhere (the status stays with the provider), or with store and forward (``smscsim.mailbox``)
+it waits for the next receiver.
 """
 
 from __future__ import annotations
@@ -90,18 +91,21 @@ class Reports:
         return self.sessions.receiver_for(record.session, record.system_id)
 
     def _auto(self, record: MessageRecord) -> None:
-        if self.faults.hanging():
-            return
+        self.final(record, self.auto_receipt_stat, self.auto_receipt_err)
+
+    def final(self, record: MessageRecord, stat: str, err: int) -> None:
+        """A message's final status: its receipt to where it goes; with no session to take
+        it, kept for later with store and forward (``smscsim.mailbox``), else dropped (the
+        status stays on the provider's side)."""
+        mailbox = self.sessions.mailbox
         session = self.route(record)
-        if session is None:
-            return  # no receiver for this login: the status stays on the provider's side
-        self.send(
-            session,
-            record.message_id,
-            record,
-            stat=self.auto_receipt_stat,
-            err=self.auto_receipt_err,
-        )
+        if mailbox is not None:
+            body = self.body(record.message_id, record, stat=stat, err=err)
+            mailbox.post(record.system_id, body, session)
+            return
+        if session is None or self.faults.hanging():
+            return
+        self.send(session, record.message_id, record, stat=stat, err=err)
 
     async def send_receipt(
         self,
@@ -154,6 +158,35 @@ class Reports:
         tlvs: dict[int, bytes] | None = None,
     ) -> int:
         """Write one receipt to ``session``, noting its status in the record; its sequence."""
+        body = self.body(
+            message_id,
+            record,
+            stat=stat,
+            err=err,
+            destination=destination,
+            source=source,
+            submit_date=submit_date,
+            done_date=done_date,
+            text=text,
+            tlvs=tlvs,
+        )
+        return self.sessions.deliver(session, body)
+
+    def body(
+        self,
+        message_id: str,
+        record: MessageRecord | None,
+        *,
+        stat: str,
+        err: int,
+        destination: str = "",
+        source: str = "",
+        submit_date: str | None = None,
+        done_date: str | None = None,
+        text: str | None = None,
+        tlvs: dict[int, bytes] | None = None,
+    ) -> bytes:
+        """A receipt's DELIVER_SM body, noting its status in the record."""
         now = time.time()
         kind = 0
         parts = 1
@@ -189,7 +222,7 @@ class Reports:
         }
         if tlvs:
             all_tlvs.update(tlvs)
-        body = encode_sm(
+        return encode_sm(
             source=destination,  # the handset the message went to
             destination=source,
             short_message=text.encode("ascii", "replace"),
@@ -197,4 +230,3 @@ class Reports:
             esm_class=0x04,
             tlvs=all_tlvs,
         )
-        return self.sessions.deliver(session, body)

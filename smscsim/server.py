@@ -27,6 +27,7 @@ from .delegate import Delegated
 from .delivery import Delivery
 from .faults import SmppFaults
 from .httpapi import HttpApi
+from .mailbox import Mailbox
 from .model import BindAttempt, Submit
 from .reports import Reports
 from .rules import Rules
@@ -92,6 +93,8 @@ class SmscSimulator:
         history: int | None = None,
         http_port: int | None = None,
         pdu_cost: float = 0.0,
+        backup_port: int | None = None,
+        store_and_forward: bool = False,
     ) -> None:
         # with ``history`` set, only the latest ``history`` submits, messages and records are
         # kept (a benchmark's memory and garbage collection stay flat); counters count all
@@ -101,6 +104,7 @@ class SmscSimulator:
         self.host = host
         self.port = port
         self.tls_port = tls_port
+        self.backup_port = backup_port  # a second SMPP listener, the backup server: same store
         self._client_context: ssl.SSLContext | None = None
         if tls_port is not None and ssl_context is None:
             from .tls import client_context, self_signed_context
@@ -109,6 +113,7 @@ class SmscSimulator:
             self._client_context = client_context()
         self.ssl_context = ssl_context
         self._servers: list[asyncio.Server] = []
+        self._plain: dict[int, asyncio.Server] = {}  # port -> plain listener (primary, backup)
         self._waiters: list[asyncio.Future[None]] = []
         self._started = False
 
@@ -126,6 +131,8 @@ class SmscSimulator:
             across=http_port is not None,
         )
         self.faults = faults = SmppFaults(smpp)
+        if store_and_forward:
+            smpp.mailbox = Mailbox(smpp.receiver_or_none, smpp.deliver, faults.hanging)
         self.reports = reports = Reports(
             smpp, store, faults, auto_receipts=auto_receipts, receipt_delay=receipt_delay
         )
@@ -161,14 +168,9 @@ class SmscSimulator:
             return
         loop = asyncio.get_running_loop()
         smpp, commands, faults = self.smpp, self.commands, self.faults
-        server = await loop.create_server(
-            lambda: Session(smpp, commands, faults, tls=False),
-            self.host,
-            self.port,
-            reuse_address=True,
-        )
-        self._servers.append(server)
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = await self._listen(self.port)
+        if self.backup_port is not None:
+            self.backup_port = await self._listen(self.backup_port)
         if self.tls_port is not None:
             tls_server = await loop.create_server(
                 lambda: Session(smpp, commands, faults, tls=True),
@@ -185,6 +187,42 @@ class SmscSimulator:
             await self.http.start()
         self._started = True
 
+    async def _listen(self, port: int) -> int:
+        """A plain SMPP listener on `port` (0: any); the port."""
+        smpp, commands, faults = self.smpp, self.commands, self.faults
+        server = await asyncio.get_running_loop().create_server(
+            lambda: Session(smpp, commands, faults, tls=False),
+            self.host,
+            port,
+            reuse_address=True,
+        )
+        self._servers.append(server)
+        port = server.sockets[0].getsockname()[1]
+        self._plain[port] = server
+        return port
+
+    async def server_down(self, port: int | None = None) -> None:
+        """One SMPP server down (default: the primary, ``port``): its listener closed, so
+        connections are refused, and its sessions dropped; the other listeners go on."""
+        port = self.port if port is None else port
+        server = self._plain.pop(port)
+        server.close()
+        self._servers.remove(server)
+        for session in list(self.smpp.connections):
+            if session.local_port == port:
+                session.abort()
+        await server.wait_closed()
+        self.notify()
+
+    async def server_up(self, port: int | None = None) -> None:
+        """The SMPP server on `port` (default: the primary's) listens again."""
+        port = self.port if port is None else port
+        if port not in self._plain:
+            await self._listen(port)
+
+    def server_is_up(self, port: int | None = None) -> bool:
+        return (self.port if port is None else port) in self._plain
+
     async def stop(self) -> None:
         """Close every session and listener, cancel every timer and task made."""
         if self.http is not None:
@@ -194,9 +232,12 @@ class SmscSimulator:
         for session in list(self.smpp.connections):
             session.abort()
         self.reports.cancel()
+        if self.smpp.mailbox is not None:
+            self.smpp.mailbox.cancel()
         for server in self._servers:
             await server.wait_closed()
         self._servers.clear()
+        self._plain.clear()
         self._started = False
         self.notify()
 

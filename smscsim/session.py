@@ -16,6 +16,7 @@ import logging
 import time
 from typing import Any, Protocol
 
+from .mailbox import Mailbox
 from .pdu import (
     BIND_MODES,
     DELIVER_SM,
@@ -97,6 +98,8 @@ class Sessions:
         self.delivers_sent: list[int] = []
         self.deliver_responses: dict[int, int] = {}
         self.unanswered = 0
+        # store and forward of DELIVER_SMs (``smscsim.mailbox``), when the simulator keeps them
+        self.mailbox: Mailbox[Session] | None = None
         self._sequence = 0
 
     def next_sequence(self) -> int:
@@ -117,6 +120,8 @@ class Sessions:
         self.connections.pop(session, None)
         self.unbound(session)
         self.closed.append(session)
+        if self.mailbox is not None:
+            self.mailbox.lost(session)
         self.notify()
 
     def unbound(self, session: Session) -> None:
@@ -137,6 +142,8 @@ class Sessions:
         session.bound = True
         peers.append(session)
         self.bound[session] = None
+        if self.mailbox is not None and session.can_receive:
+            self.mailbox.bound()
 
     def receiver(self, system_id: str | None) -> Session:
         """A session that can take a DELIVER_SM: of this login, or of any (LookupError else)."""
@@ -156,6 +163,12 @@ class Sessions:
                 return session
         return None
 
+    def receiver_or_none(self, system_id: str | None) -> Session | None:
+        try:
+            return self.receiver(system_id)
+        except LookupError:
+            return None
+
     def drop_all(self) -> None:
         """Abort every connection at once (no UNBIND)."""
         for session in list(self.connections):
@@ -167,6 +180,8 @@ class Sessions:
         """Write a DELIVER_SM and await its answer; its sequence number."""
         sequence = session.send_request(DELIVER_SM, body)
         self.unanswered += 1
+        if self.mailbox is not None:
+            self.mailbox.written(sequence, session, body)
         self.delivers_sent.append(sequence)
         self.notify()
         return sequence
@@ -176,6 +191,8 @@ class Sessions:
         if sequence not in self.deliver_responses:
             self.unanswered -= 1
         self.deliver_responses[sequence] = status
+        if self.mailbox is not None:
+            self.mailbox.answered(sequence, status)
 
     def forget(self) -> None:
         """Forget the DELIVER_SMs written and answered (``reset_observations``)."""
@@ -194,6 +211,7 @@ class Session(asyncio.Protocol):
         self.tls = tls
         self.transport: asyncio.Transport | None = None
         self.peer: Any = None
+        self.local_port = 0
         self.system_id = ""
         self.mode = ""
         self.system_type = ""
@@ -237,6 +255,8 @@ class Session(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self.peer = transport.get_extra_info("peername")
+        sockname = transport.get_extra_info("sockname")
+        self.local_port = int(sockname[1]) if sockname else 0  # which listener it came to
         transport.set_write_buffer_limits(WRITE_HIGH_WATER, WRITE_LOW_WATER)
         self.host.made(self)
         self._arm_inactivity(self.host.inactivity_timeout)

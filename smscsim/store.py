@@ -46,6 +46,22 @@ class MessageStore:
         self._message_ids = itertools.count(message_id_start)
         # trimmed with the store's history: keep, limit (the HTTP API's records)
         self.trimmers: list[Callable[[int, int], None]] = []
+        # called with each message once it is complete (its last part accepted, or sent over
+        # HTTP): an observer that keeps only what it needs while ``history`` keeps nothing
+        self.listeners: list[Callable[[Message], None]] = []
+        # parts accepted again while their message was still arriving (a new message opened)
+        self.repeated_parts = 0
+        # submits accepted and never answered (``drop_responses``): few, kept whatever history
+        self.unanswered: list[Submit] = []
+
+    @property
+    def open_messages(self) -> int:
+        """Long messages with parts missing (still arriving, or never to be complete)."""
+        return len(self._open_groups)
+
+    def _complete(self, message: Message) -> None:
+        for listener in self.listeners:
+            listener(message)
 
     def new_id(self) -> str:
         """The next message id (SMPP and HTTP share the counter)."""
@@ -83,6 +99,8 @@ class MessageStore:
     def answered(self, submit: Submit) -> None:
         """Count the status a SUBMIT_SM was answered with; keep the latest ``history``."""
         self.status_counts[submit.status] += 1
+        if submit.status is None and submit.message_id is not None:
+            self.unanswered.append(submit)
         if self.history is not None:
             self.forget_old(self.history)
 
@@ -121,6 +139,7 @@ class MessageStore:
                 submit.registered_delivery,
             )
             self._records[message_id] = record
+            self._complete(message)
             return record, True
 
         key = (
@@ -131,6 +150,8 @@ class MessageStore:
             concat.total,
         )
         group = self._open_groups.get(key)
+        if group is not None and concat.seq in group.by_seq:
+            self.repeated_parts += 1
         if group is None or concat.seq in group.by_seq:
             group = Message(
                 submit.system_id,
@@ -151,6 +172,7 @@ class MessageStore:
         complete = message.complete
         if complete:
             del self._open_groups[key]
+            self._complete(message)
         if session.single:
             message_id = self.new_id()
             submit.message_id = message_id
@@ -193,6 +215,7 @@ class MessageStore:
         self._messages.append(message)
         self.message_count += 1
         self._records.setdefault(record.message_id, record)
+        self._complete(message)
 
     # -- memory
     def forget_old(self, keep: int) -> None:
@@ -220,6 +243,8 @@ class MessageStore:
         self._records.clear()
         self._open_groups.clear()
         self.submit_count = self.accepted_count = self.message_count = 0
+        self.repeated_parts = 0
+        self.unanswered.clear()
         self.status_counts.clear()
         self.first_submit_at = self.last_submit_at = None
         self.busiest_second = 0

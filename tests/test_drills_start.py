@@ -27,7 +27,13 @@ import pytest
 
 import custom_components.smscentre as integration
 from custom_components.smscentre import health
-from custom_components.smscentre.const import DOMAIN, STORE_OUTBOX, store_key
+from custom_components.smscentre.const import (
+    DOMAIN,
+    EVENT_DELIVERY_REPORT,
+    EVENT_INCOMING_SMS,
+    STORE_OUTBOX,
+    store_key,
+)
 from smscsim import SmscSimulator
 from tests.drill_helpers import (
     LOGIN,
@@ -299,3 +305,44 @@ async def test_password_refused_once_the_server_answers(
     caller.assert_each_once_at(drill)
     assert findings(hass, drill.entry) == []
     report(record_property, "password_refused_after_start", sent=len(caller.texts))
+
+
+async def test_what_the_smsc_delivers_again_after_a_restart_fires_once(
+    hass: HomeAssistant, drill: Drill, sim: SmscSimulator
+) -> None:
+    """An SMSC delivers again every DELIVER_SM whose answer it did not get, also to the next
+    Home Assistant process. The soak (seed 1207) found an incoming SMS answered while the SMSC
+    hung, then Home Assistant restarted: the SMS fired its event twice. What was handled before
+    a restart is remembered (the ``received`` store) and not handled again."""
+    sim.auto_receipts = False
+    fired: dict[str, list[str]] = {"sms": [], "report": []}
+    hass.bus.async_listen(EVENT_INCOMING_SMS, lambda e: fired["sms"].append(e.data["text"]))
+    hass.bus.async_listen(
+        EVENT_DELIVERY_REPORT, lambda e: fired["report"].append(e.data["message_id"])
+    )
+    await drill.setup()
+    (text,) = await drill.send(1, "report")
+    await drill.wait_sent([text], timeout=ps(30))
+    message_id = sim.accepted[-1].message_id
+    assert message_id is not None
+    dates = {"submit_date": "2612071200", "done_date": "2612071201"}
+
+    async def deliver_both() -> None:
+        await sim.deliver_sm(source="79990001111", destination="1234", text="Door open")
+        await sim.send_receipt(message_id, stat="DELIVRD", **dates)
+
+    await deliver_both()
+    await wait_until(lambda: len(fired["sms"]) == 1 and len(fired["report"]) == 1)
+    await drill.unload()
+    await drill.setup()
+    await deliver_both()  # the same two PDUs again, as after a lost answer
+    await sim.wait_for(lambda s: s.unanswered_delivers == 0, timeout=ps(10))
+    await hass.async_block_till_done()
+    assert fired == {"sms": ["Door open"], "report": [message_id]}
+    assert drill.runtime.receiver.stats["duplicates"] == 2
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)

@@ -10,11 +10,12 @@ from .smsc.http.provider import FACTS
 DOMAIN: Final = "smscentre"
 
 # What an entry keeps in .storage (storage.py): the outbox, the sent-message map, the webhook's
-# handled requests
+# handled requests, the SMPP receiver's handled DELIVER_SMs
 STORE_OUTBOX: Final = "outbox"
 STORE_SENT: Final = "sent"
 STORE_WEBHOOK: Final = "webhook"
-STORES: Final = (STORE_OUTBOX, STORE_SENT, STORE_WEBHOOK)
+STORE_RECEIVED: Final = "received"
+STORES: Final = (STORE_OUTBOX, STORE_SENT, STORE_WEBHOOK, STORE_RECEIVED)
 
 
 def store_key(entry_id: str, store: str) -> str:

@@ -32,6 +32,7 @@ from .const import (
     CONF_WEBHOOK_SECRET,
     DOMAIN,
     STORE_OUTBOX,
+    STORE_RECEIVED,
     STORE_SENT,
 )
 from .counters import CounterPublisher, Counters
@@ -135,6 +136,9 @@ class SmscRuntime:
         self.outbox.on_change = self._outbox_changed
         self.outbox.on_done = self.sending.message_done
         self.tracker.on_change = self._sent_saver.schedule
+        # the receiver's duplicate keys, written when the entry stops: an SMSC delivers again
+        # what it got no answer to, also to the next process
+        self.received_store = entry_store(hass, entry_id, STORE_RECEIVED)
         self.webhook = self._webhook()
 
     def _wire_http_api(self, settings: ApiSettings) -> None:
@@ -216,6 +220,9 @@ class SmscRuntime:
         await async_load_into(
             self.hass, self.sent_store, self.tracker.load, name=STORE_SENT, **where
         )
+        await async_load_into(
+            self.hass, self.received_store, self._load_received, name=STORE_RECEIVED, **where
+        )
         self.publisher.refresh()
         if self.http_sender is None and self.outbox.http_waiting:  # the API removed since
             _LOGGER.warning(
@@ -272,6 +279,14 @@ class SmscRuntime:
         self.sending.stop()
         await self._outbox_saver.async_flush()
         await self._sent_saver.async_flush()
+        await self.received_store.async_save({"keys": self.receiver.remembered()})
+
+    def _load_received(self, stored: Any) -> None:
+        """The receiver's duplicate keys of a stop (raises on any other shape)."""
+        keys = stored.get("keys") if isinstance(stored, dict) else None
+        if not isinstance(keys, list):
+            raise TypeError("keys is not a list")
+        self.receiver.remember(keys)
 
     @callback
     def _housekeeping(self, _now: Any = None) -> None:

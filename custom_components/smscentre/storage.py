@@ -1,26 +1,32 @@
 """What an entry keeps in .storage, and how it is saved: coalesced, off the event loop.
 
-Each entry has up to three stores (``const.STORES``): the outbox, the sent-message map and
-the webhook's handled requests. ``CoalescedSave`` writes one at most once per ``delay``
-seconds however often it changes (``Store.async_delay_save`` reschedules on every change and
-so never saves during a steady stream), builds the snapshot in the event loop and serializes
-it in the executor.
+Each entry has up to four stores (``const.STORES``): the outbox, the sent-message map, the
+webhook's handled requests and the SMPP receiver's handled DELIVER_SMs (written when the entry
+stops). ``CoalescedSave`` writes one at most once per ``delay`` seconds however often it
+changes (``Store.async_delay_save`` reschedules on every change and so never saves during a
+steady stream), builds the snapshot in the event loop and serializes it in the executor;
+``StreamedStore`` writes it in pieces, so a large file never needs one large buffer.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import contextlib
+import itertools
 import logging
 import os
+import tempfile
 import time
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.file import WriteError
 
 from .const import DOMAIN, STORES, store_key
 
@@ -31,12 +37,85 @@ STORAGE_VERSION = 1
 SAVE_DELAY_MAX = 60.0  # s; the longest a save may wait after slow snapshots
 SAVE_COST_FACTOR = 50  # a save waits at least this many times as long as its snapshot took
 
+CHUNK = 500  # list items or dict entries serialized at a time when a store is written
+
+
+class StreamedStore(Store[dict[str, Any]]):
+    """A Store whose file is written in pieces of ``CHUNK`` entries, never as one buffer.
+
+    Home Assistant's Store serializes the whole file into one bytes object first: the
+    sent-message map of 50,000 records is 11 MB of JSON, made afresh every save, each time
+    in an executor thread. The C allocator keeps such a block in the thread's arena after it
+    is freed (past the first, glibc serves blocks that size from its arenas, which it does
+    not give back), so resident memory rose by the file's size for every arena the saves
+    went through: +190 MB in a half-hour soak. Written in pieces, a save's buffers stay
+    small and are reused. The file is the same JSON (without indentation), loaded by the
+    Store as ever; written to a temporary file and renamed over the old one, so a crash
+    keeps the old file whole.
+    """
+
+    def _write_data(self, data: dict[str, Any]) -> None:
+        if "data_func" in data:
+            data["data"] = data.pop("data_func")()
+        path = self.path
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = ""
+        try:
+            with tempfile.NamedTemporaryFile(
+                "wb", dir=os.path.dirname(path), prefix=".smscentre.", delete=False
+            ) as file:
+                temporary = file.name
+                write_json(file.write, data)
+                if not self._private:
+                    os.fchmod(file.fileno(), 0o644)
+            os.replace(temporary, path)
+            temporary = ""
+        except OSError as err:
+            raise WriteError(err) from err
+        finally:
+            if temporary:
+                with contextlib.suppress(OSError):
+                    os.remove(temporary)
+
+
+def write_json(write: Callable[[bytes], object], value: Any) -> None:
+    """Write `value` as JSON through `write`, a list or dict of more than ``CHUNK``
+    entries in pieces of ``CHUNK`` (each piece one small buffer)."""
+    if isinstance(value, list) and len(value) > CHUNK:
+        write(b"[")
+        for start in range(0, len(value), CHUNK):
+            if start:
+                write(b",")
+            write(json_bytes(value[start : start + CHUNK])[1:-1])
+        write(b"]")
+    elif isinstance(value, dict) and len(value) > CHUNK:
+        items = iter(value.items())
+        write(b"{")
+        first = True
+        while piece := dict(itertools.islice(items, CHUNK)):
+            write(json_bytes(piece)[1:-1] if first else b"," + json_bytes(piece)[1:-1])
+            first = False
+        write(b"}")
+    elif isinstance(value, dict):  # a few keys, each maybe large
+        write(b"{")
+        for index, (key, item) in enumerate(value.items()):
+            write(b',"' if index else b'"')
+            write(json_bytes(str(key))[1:])
+            write(b":")
+            write_json(write, item)
+        write(b"}")
+    else:
+        write(json_bytes(value))
+
+
 type EntryStore = Store[dict[str, Any]]
 
 
 def entry_store(hass: HomeAssistant, entry_id: str, name: str) -> EntryStore:
-    """One of an entry's stores; snapshots are serialized in the executor."""
-    return Store(hass, STORAGE_VERSION, store_key(entry_id, name), serialize_in_event_loop=False)
+    """One of an entry's stores; snapshots are serialized in the executor, in pieces."""
+    return StreamedStore(
+        hass, STORAGE_VERSION, store_key(entry_id, name), serialize_in_event_loop=False
+    )
 
 
 async def async_remove_stores(hass: HomeAssistant, entry_id: str) -> None:

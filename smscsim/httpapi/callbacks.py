@@ -85,9 +85,7 @@ class Statuses:
         record.error = err
         record.changed_at = now
         if self.receipts_over_smpp:
-            session = self.reports.route(record)
-            if session is not None:
-                self.reports.send(session, record.message_id, record, stat=stat, err=err)
+            self.reports.final(record, stat, err)
         else:
             record.state = FINAL_STATES.get(stat, 7)
         if self.callback_url:

@@ -9,9 +9,10 @@ acknowledged.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+import hashlib
 import logging
 import time
 from typing import Any
@@ -51,6 +52,13 @@ FINISHED_FOLD_TTL = 3600.0
 # two minutes must still be heard.
 DEDUP_TTL = 120.0
 LOG_INTERVAL = 3600.0
+
+
+def _key_text(key: tuple[Any, ...]) -> str:
+    """A duplicate key as the digest of its parts: it is stored across restarts, and a
+    digest holds no phone number or text."""
+    joined = "\x1f".join(part.hex() if isinstance(part, bytes) else str(part) for part in key)
+    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class _LogLimiter:
@@ -271,11 +279,31 @@ class Receiver:
             self._emit_incoming(message)
 
     def _duplicate(self, key: tuple[Any, ...]) -> bool:
-        if self._dedup.seen(key):
+        if self._dedup.seen(_key_text(key)):
             self.stats["duplicates"] += 1
             _LOGGER.debug("Dropped a redelivered %s", key[0])
             return True
         return False
+
+    def remembered(self) -> list[list[Any]]:
+        """The duplicate keys remembered now, for storage: ``[key, wall-clock time added]``.
+
+        An SMSC that got no answer to a DELIVER_SM delivers it again, also to the next Home
+        Assistant process: kept across a restart, what was handled is not handled twice.
+        """
+        offset = self._wall_clock().timestamp() - self._clock()
+        return [[key, added + offset] for key, added in self._dedup.as_list()]
+
+    def remember(self, items: Iterable[Any]) -> None:
+        """Restore ``remembered()`` output (expired and malformed items are dropped)."""
+        offset = self._wall_clock().timestamp() - self._clock()
+        converted = []
+        for item in items:
+            try:
+                converted.append([str(item[0]), float(item[1]) - offset])
+            except (TypeError, ValueError, IndexError):
+                continue
+        self._dedup.load(converted)
 
     def _emit_incoming(self, message: IncomingMessage) -> None:
         self.stats["incoming"] += 1
