@@ -60,10 +60,12 @@ def add_account(screens: Screens) -> Form:
     page = screens.page
     add = localize(page, "panel.config.integrations.add_integration")
     page.get_by_role("button", name=add).click()
-    page.locator("dialog-add-integration").locator("input").first.fill(NAME)
+    dialog = page.locator("dialog-add-integration")
+    dialog.locator("input").first.fill(NAME)
     form = Form(page)
     for _ in range(3):  # a click while the list still filters can miss
-        page.get_by_text(NAME, exact=True).last.click()
+        # in the dialog's list (the integrations page behind it has a card of that name)
+        dialog.get_by_text(NAME, exact=True).last.click()
         try:
             form.page.locator("step-flow-form").first.wait_for(timeout=5_000)
             break

@@ -72,9 +72,14 @@ class Form:
             item.locator("ha-switch").first.click()  # the drawn switch, over its input
         expect(box).to_be_checked(checked=on)
 
+    def open_list(self, name: str) -> None:
+        """Open the drop-down list of field `name` with a click on its box (the one showing
+        the choice; the field's middle can be its help text below, when that runs long)."""
+        self.item(name).locator("ha-picker-field, .mdc-select__anchor").first.click()
+
     def options(self, name: str) -> list[str]:
         """Open the drop-down list of field `name`; the labels of its choices."""
-        self.item(name).click()
+        self.open_list(name)
         choices = self.choices()
         choices.first.wait_for()
         return [choices.nth(index).inner_text().strip() for index in range(choices.count())]
@@ -104,7 +109,7 @@ class Form:
 
     def choose(self, name: str, option: str) -> None:
         """Pick `option` (its label as shown) in the drop-down list of field `name`."""
-        self.item(name).click()
+        self.open_list(name)
         self.choices(option).first.click()
 
     def unfold(self, section: str) -> None:

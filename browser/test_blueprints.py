@@ -69,9 +69,11 @@ def test_sms_command_runs_the_action_and_answers_the_sender(
     editor.from_blueprint(blueprint_name("sms_command"))
     editor.type("Keyword", "light on")
     editor.add_item("Allowed senders", "+7 999 555-66-77")
-    light_on = editor.add_action("Actions", "light turn on", "Turn on light")
+    light_on = editor.add_action("Actions", "light turn on", "Turn on light", "Light: Turn on")
     editor.add_target(light_on, "Demo light")
-    editor.type("Answer", "The demo light is {{ states('light.demo_light') }}.")
+    # The light's power switch: set before the light's action returns. The template light
+    # follows it a moment later, on 2025.12 after the answer is rendered.
+    editor.type("Answer", "The demo light is {{ states('input_boolean.demo_light_power') }}.")
     screens.page.get_by_text("Blueprint to use").scroll_into_view_if_needed()
     screens.picture("blueprint_sms_command")
     save(editor, automations, "Demo light on by SMS")
@@ -86,7 +88,7 @@ def test_escalate_to_call_calls_when_the_sms_is_undeliverable(
 ) -> None:
     home.call(demo, "light", "turn_off", {"entity_id": DEMO_LIGHT})
     editor.from_blueprint(blueprint_name("escalate_to_call"))
-    editor.add_trigger("When", "Demo light", "Light turned on")
+    editor.add_trigger("When", "Demo light", "Light turned on", "On")
     editor.type("Phone number", "+7 999 000-00-02")
     editor.type("SMS text", "The demo light went on. Was it you?")
     editor.type("Text read in the call", "The demo light went on, and the SMS did not reach you.")
@@ -132,11 +134,15 @@ def test_link_down_alert_tells_another_way_and_again_when_it_is_back(
     editor.from_blueprint(blueprint_name("link_down_alert"))
     editor.pick_entity("Link", "Link", ACCOUNT)
     editor.type("Down for", "1")  # minutes: the least it allows
+    # the action's name, and an earlier release's
     create = "Persistent Notification: Create persistent notification"
-    down = editor.add_action("When it is down", "persistent notification", create)
+    created = "Persistent Notification: Create"
+    down = editor.add_action("When it is down", "persistent notification", create, created)
     editor.type("Message", "No SMS: the link is down for {{ minutes }} min.", within=down)
-    back = editor.add_action("When it is back", "persistent notification", create)
+    back = editor.add_action("When it is back", "persistent notification", create, created)
     editor.type("Message", "SMS Center is back.", within=back)
+    # the minute still shown once the actions are in (the wait below counts on it)
+    assert editor.shown("Down for") == "1"
     save(editor, automations, "SMS Center link down: tell me here")
 
     notifications = screens.page.locator("notification-drawer")

@@ -4,6 +4,7 @@ account's device page, the Last message sensor's dialog, the Incoming message ev
 from __future__ import annotations
 
 from browser import home
+from browser.flows import localize
 from browser.live import LiveDemo
 from browser.screens import Screens
 
@@ -45,7 +46,8 @@ def test_an_incoming_sms_reads_in_the_logbook_and_on_the_device(
     dialog.get_by_text(TEXT, exact=True).first.wait_for()
     inline = dialog.locator("ha-attributes ha-expansion-panel")
     if inline.count():  # before 2026: the attributes fold out at the dialog's foot
-        inline.first.locator("[slot=header]").first.click()
+        header = localize(page, "components.attributes.expansion_header")
+        inline.first.get_by_role("button", name=header, exact=True).click()
         sender = dialog.locator("ha-attributes .data-entry")
     else:  # since: ⋮ → Details
         dialog.locator("ha-dropdown, ha-button-menu").last.click()
