@@ -14,6 +14,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from typing import Any
 import zipfile
 
@@ -206,3 +207,21 @@ def test_release_notes_are_the_entry() -> None:
     assert "## [" not in release.notes(version)
     with pytest.raises(KeyError):
         release.notes("0.0.0-none")
+
+
+def test_manifest_changelog_and_tag_agree() -> None:
+    """The version being released: manifest.json's is pyproject's and the CHANGELOG's newest
+    release entry, and the tag the release workflow accepts for it is v + that version."""
+    version = release.manifest_version()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["version"] == version
+    text = release.CHANGELOG.read_text(encoding="utf-8")
+    released = [(found, date) for found, date, _ in release.entries(text) if found != "Unreleased"]
+    assert released, "CHANGELOG.md has no release entry"
+    assert released[0][0] == version
+    assert release.notes(version).strip()
+    repository = json.loads((COMPONENT / "manifest.json").read_text(encoding="utf-8"))[
+        "documentation"
+    ]
+    assert f"[{version}]: {repository}/releases/tag/v{version}\n" in text
+    assert _run_tag_check(f"v{version}").returncode == 0
