@@ -41,6 +41,38 @@ def entity(demo: LiveDemo, domain: str, suffix: str) -> str:
     return found[0]
 
 
+def device_id(demo: LiveDemo) -> str:
+    """The id of the account's device (its page is ``/config/devices/device/<id>``)."""
+
+    async def read() -> str:
+        ws = await Websocket.connect(demo.client)
+        try:
+            devices = await ws.command({"type": "config/device_registry/list"})
+        finally:
+            await ws.close()
+        return str(next(d for d in devices if demo.entry_id in d["config_entries"])["id"])
+
+    return demo.run(read())
+
+
+def reauth_started(demo: LiveDemo, timeout: float = 60.0) -> None:
+    """Until a reauthentication flow is in progress."""
+
+    async def wait() -> None:
+        ws = await Websocket.connect(demo.client)
+
+        async def probe() -> bool | None:
+            flows = await ws.command({"type": "config_entries/flow/progress"})
+            return True if any(f["context"].get("source") == "reauth" for f in flows) else None
+
+        try:
+            await wait_for("a reauthentication", probe, timeout)
+        finally:
+            await ws.close()
+
+    demo.run(wait(), timeout + 10)
+
+
 def message_to(
     demo: LiveDemo, number: str, match: Callable[[str], bool], timeout: float = WAIT
 ) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import re
-import time
 from typing import Any
 
 from ha_demo.account import SMPP_PASSWORD, SPARE_LOGIN, SPARE_PASSWORD
@@ -13,6 +12,7 @@ from ha_demo.common import DOMAIN
 from playwright.sync_api import Page, expect
 import pytest
 
+from browser import home
 from browser.flows import add_account, entry_menu, finish, localize, remove_entries
 from browser.forms import Form
 from browser.live import LiveDemo
@@ -120,27 +120,13 @@ def _refuse_password(demo: LiveDemo, refuse: bool) -> None:
         demo.run(fault({"kind": "clear"}))
 
 
-def _reauth_started(demo: LiveDemo, timeout: float = 60.0) -> None:
-    websocket = demo.websocket()
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            flows = demo.run(websocket.command({"type": "config_entries/flow/progress"}))
-            if any(flow["context"].get("source") == "reauth" for flow in flows):
-                return
-            time.sleep(0.5)
-    finally:
-        demo.run(websocket.close())
-    raise AssertionError("no reauthentication started")
-
-
 def test_a_refused_password_is_asked_again(screens: Screens, demo: LiveDemo) -> None:
     """SMS Center refuses the stored password: the integrations page asks for a new one,
     whose form reads right, and the right password ends it."""
     demo.expected_errors.append("SMS Center refused the login or password")
     try:
         _refuse_password(demo, True)
-        _reauth_started(demo)
+        home.reauth_started(demo)
         screens.goto("/config/integrations/dashboard")
         page = screens.page
         page.get_by_role(

@@ -33,10 +33,7 @@ def test_an_incoming_sms_reads_in_the_logbook_and_on_the_device(
     page.get_by_text(line).wait_for()
     screens.picture("logbook")
 
-    device = screens.hass(
-        f"Object.values(hass.devices).find((d) => d.config_entries.includes({demo.entry_id!r}))?.id"
-    )
-    screens.goto(f"/config/devices/device/{device}")
+    screens.goto(f"/config/devices/device/{home.device_id(demo)}")
     entities = page.locator("ha-device-entities-card")
     entities.get_by_text(TEXT).wait_for()
     screens.picture("device")

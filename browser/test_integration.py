@@ -10,6 +10,7 @@ from ha_demo.account import ASSIST_PHONE
 from playwright.sync_api import Locator, expect
 import pytest
 
+from browser import home
 from browser.flows import INTEGRATION_PAGE, NAME, localize, save_options
 from browser.live import LiveDemo
 from browser.screens import Screens
@@ -50,13 +51,7 @@ def test_the_icon_loads_on_the_integration_and_device_pages(
 ) -> None:
     screens.goto(INTEGRATION_PAGE)
     _loaded(_icon(screens))
-    websocket = demo.websocket()
-    try:
-        devices = demo.run(websocket.command({"type": "config/device_registry/list"}))
-    finally:
-        demo.run(websocket.close())
-    device = next(d for d in devices if demo.entry_id in d["config_entries"])
-    screens.goto(f"/config/devices/device/{device['id']}")
+    screens.goto(f"/config/devices/device/{home.device_id(demo)}")
     _loaded(_icon(screens, "logo"), "logo")
     screens.goto("/config/devices/dashboard")
     _loaded(_icon(screens))

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import json
 from pathlib import Path
 import re
-import time
 from typing import Any
 
 from ha_demo.account import SMPP_PASSWORD, SPARE_LOGIN, SPARE_PASSWORD
@@ -17,6 +16,7 @@ from ha_demo.common import DOMAIN
 from playwright.sync_api import expect
 import pytest
 
+from browser import home
 from browser.flows import (
     add_account,
     entry_menu,
@@ -178,7 +178,7 @@ def test_reconfigure_and_a_new_password(screens: Screens, demo: LiveDemo, langua
     try:
         _fault(demo, {"kind": "refuse_binds", "status": 0x0E})
         _fault(demo, {"kind": "drop_all"})
-        _wait_for_reauth(demo)
+        home.reauth_started(demo)
         screens.goto("/config/integrations/dashboard")
         page = screens.page
         page.get_by_role(
@@ -197,20 +197,6 @@ def test_reconfigure_and_a_new_password(screens: Screens, demo: LiveDemo, langua
         _check(screens, "reauth_successful")
     finally:
         _fault(demo, {"kind": "clear"})
-
-
-def _wait_for_reauth(demo: LiveDemo, timeout: float = 60.0) -> None:
-    websocket = demo.websocket()
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            flows = demo.run(websocket.command({"type": "config_entries/flow/progress"}))
-            if any(flow["context"].get("source") == "reauth" for flow in flows):
-                return
-            time.sleep(0.5)
-    finally:
-        demo.run(websocket.close())
-    raise AssertionError("no reauthentication started")
 
 
 def _reload(demo: LiveDemo) -> None:
@@ -259,13 +245,7 @@ def test_repairs(screens: Screens, demo: LiveDemo, language: str) -> None:
 
 def test_the_entities(screens: Screens, demo: LiveDemo, language: str) -> None:
     """The device page (names, states) and each entity's dialog (its attributes too)."""
-    websocket = demo.websocket()
-    try:
-        devices = demo.run(websocket.command({"type": "config/device_registry/list"}))
-    finally:
-        demo.run(websocket.close())
-    device = next(d for d in devices if demo.entry_id in d["config_entries"])
-    screens.goto(f"/config/devices/device/{device['id']}")
+    screens.goto(f"/config/devices/device/{home.device_id(demo)}")
     page = screens.page
     rows = page.locator("ha-device-entities-card hui-generic-entity-row")
     expect(rows.first).to_be_visible()
